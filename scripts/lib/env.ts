@@ -120,6 +120,8 @@ export const deployEnvSpecs = {
   AGENT_MAX_TURNS: positiveInt(50)({ default: 6 }),
   LOG_LEVEL: str({ choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace'], default: 'info' }),
   POSTGRES_IMAGE: imageRef({ default: 'postgres:17.6-alpine', desc: 'image of the in-cluster database' }),
+  // The user the postgres image's files belong to: 70 in the official alpine images, 999 in the Debian ones.
+  POSTGRES_UID: positiveInt(2 ** 31 - 1)({ default: 70 }),
   POSTGRES_STORAGE: quantity({ default: '1Gi', desc: 'size of the database volume' }),
   FRONTEND_REPLICAS: positiveInt(20)({ default: 1 }),
   BACKEND_REPLICAS: positiveInt(20)({ default: 1 }),
