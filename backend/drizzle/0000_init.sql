@@ -27,6 +27,7 @@ CREATE TABLE "message" (
 	"conversation_id" integer NOT NULL,
 	"role" text NOT NULL,
 	"content" text NOT NULL,
+	"tool_calls" jsonb,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint

@@ -13,3 +13,14 @@ export {
   type Task,
   type TaskStatus,
 } from './tasks.js';
+export {
+  createConversation,
+  getConversation,
+  listConversations,
+  listMessages,
+  addMessage,
+  type Conversation,
+  type ConversationSummary,
+  type Message,
+} from './conversations.js';
+export type { StoredToolCall } from './schema.js';

@@ -28,12 +28,13 @@ export async function isMigrated(handle: DatabaseHandle): Promise<boolean> {
     entries: { when: number }[];
   };
   const latest = Math.max(...journal.entries.map((e) => e.when));
-  const exists = await handle.db.execute<{ present: boolean }>(
+  // Both drivers answer `execute` with `{ rows }`; the shared database type leaves the result untyped.
+  const exists = (await handle.db.execute(
     sql`select to_regclass('drizzle.__drizzle_migrations') is not null as present`,
-  );
+  )) as unknown as { rows: { present: boolean }[] };
   if (!exists.rows[0]?.present) return false;
-  const applied = await handle.db.execute<{ latest: string | null }>(
+  const applied = (await handle.db.execute(
     sql`select max(created_at)::text as latest from drizzle.__drizzle_migrations`,
-  );
+  )) as unknown as { rows: { latest: string | null }[] };
   return Number(applied.rows[0]?.latest ?? 0) >= latest;
 }

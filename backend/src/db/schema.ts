@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { boolean, index, integer, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { boolean, index, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 
 // Better Auth's tables (email + password; the bearer plugin reuses `session`).
 export const user = pgTable('user', {
@@ -64,6 +64,13 @@ export const verification = pgTable(
   (t) => [index('verification_identifier_idx').on(t.identifier)],
 );
 
+export interface StoredToolCall {
+  name: string;
+  arguments: Record<string, unknown>;
+  result?: unknown;
+  error?: string;
+}
+
 // The app's own tables. Integer ids keep the original specification's contract ("task 7").
 export const task = pgTable(
   'task',
@@ -112,6 +119,8 @@ export const message = pgTable(
       .references(() => conversation.id, { onDelete: 'cascade' }),
     role: text('role', { enum: ['user', 'assistant'] }).notNull(),
     content: text('content').notNull(),
+    // The tools an assistant reply used, so a reloaded conversation shows what was done, not only what was said.
+    toolCalls: jsonb('tool_calls').$type<StoredToolCall[]>(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index('message_conversation_id_idx').on(t.conversationId, t.id)],
