@@ -63,15 +63,18 @@ export function ChatPanel({
       startRefresh(() => router.refresh());
     } catch (error) {
       const status = error instanceof ApiError ? error.status : 0;
-      const text =
-        status === 502 || status === 0
-          ? errorMessage(error)
-          : status >= 500
-            ? 'The assistant couldn’t answer just now. Your message was not lost. Try again.'
-            : errorMessage(error);
-      setMessages((current) => current.slice(0, -1));
-      setDraft(message);
-      setFailure({ message: text, retry: status >= 500 || status === 0 ? message : null });
+      const assistantFailed = error instanceof ApiError && (error.code === 'assistant_failed' || (status >= 500 && status !== 502));
+      if (assistantFailed) {
+        // The backend kept the message in this conversation; keep showing it and continue the same conversation.
+        const kept = (error.body as { conversation_id?: unknown } | null)?.conversation_id;
+        if (typeof kept === 'number') setConversationId(kept);
+        setFailure({ message: 'The assistant couldn’t answer just now. Your message was kept; try again in a moment.', retry: null });
+        startRefresh(() => router.refresh());
+      } else {
+        setMessages((current) => current.slice(0, -1));
+        setDraft(message);
+        setFailure({ message: errorMessage(error), retry: status >= 500 || status === 0 ? message : null });
+      }
     }
     setWaiting(false);
     inputRef.current?.focus();

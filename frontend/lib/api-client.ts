@@ -7,6 +7,8 @@ export class ApiError extends Error {
     readonly status: number,
     message: string,
     readonly field: string | null,
+    readonly code: string | null = null,
+    readonly body: unknown = null,
   ) {
     super(message);
   }
@@ -39,7 +41,8 @@ export async function api<T = unknown>(path: string, init: { method?: string; bo
   }
   if (!response.ok) {
     const problem = parseProblem(body, fallbackMessage(response.status));
-    throw new ApiError(response.status, response.status >= 500 ? fallbackMessage(response.status) : problem.message, problem.field);
+    const message = response.status >= 500 ? fallbackMessage(response.status) : problem.message;
+    throw new ApiError(response.status, message, problem.field, problem.code, body);
   }
   return body as T;
 }

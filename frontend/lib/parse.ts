@@ -42,6 +42,7 @@ export function parseToolCalls(value: unknown): ToolCall[] {
     name: str(call['name']) ?? str(call['tool']) ?? 'tool',
     arguments: call['arguments'] ?? call['args'] ?? null,
     result: call['result'] ?? call['output'] ?? null,
+    error: str(call['error']),
   }));
 }
 
@@ -73,20 +74,22 @@ export function parseConversations(body: unknown): ConversationSummary[] {
     }));
 }
 
-export type ApiProblem = { message: string; field: string | null };
+export type ApiProblem = { message: string; field: string | null; code: string | null };
 
-// Reads whatever error body came back (our proxy's {error}, the API's {error:{message, field}}, Better Auth's
+// Reads whatever error body came back (our proxy's {error}, the API's {error: code, message, field}, Better Auth's
 // {message, code}) into one message and, for validation errors, the field to point at.
 export function parseProblem(body: unknown, fallback: string): ApiProblem {
-  if (!isObject(body)) return { message: fallback, field: null };
+  if (!isObject(body)) return { message: fallback, field: null, code: null };
   const error = body['error'];
   const nested = isObject(error) ? error : null;
-  const message =
-    str(error) ?? str(nested?.['message']) ?? str(body['message']) ?? str(body['code']) ?? fallback;
+  // `message` is the human text; a bare `error` is either a code (API) or the text itself (this app's proxy).
+  const message = str(body['message']) ?? str(nested?.['message']) ?? str(error) ?? fallback;
   let field = str(body['field']) ?? str(nested?.['field']);
   const issues = body['issues'] ?? nested?.['issues'];
   if (!field && Array.isArray(issues) && isObject(issues[0]) && Array.isArray(issues[0]['path'])) {
     field = issues[0]['path'].map(String).join('.') || null;
   }
-  return { message, field };
+  const bare = str(error);
+  const code = str(body['code']) ?? (bare && /^[a-z_]+$/.test(bare) ? bare : null);
+  return { message, field, code };
 }

@@ -34,6 +34,7 @@ export function describeToolCall(call: ToolCall): { text: string; failed: boolea
   const resultObj = result && !Array.isArray(result) ? result : null;
   const argsObj = args && !Array.isArray(args) ? args : null;
   const failure =
+    call.error ??
     (typeof call.result === 'string' && !result ? call.result : null) ??
     text(resultObj?.['error']) ??
     (resultObj?.['isError'] === true ? 'failed' : null);

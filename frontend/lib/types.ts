@@ -8,7 +8,7 @@ export type Task = {
 
 export type TaskFilter = 'all' | 'pending' | 'completed';
 
-export type ToolCall = { name: string; arguments: unknown; result: unknown };
+export type ToolCall = { name: string; arguments: unknown; result: unknown; error: string | null };
 
 export type ChatMessage = {
   role: 'user' | 'assistant';
