@@ -1,5 +1,3 @@
-import { PGlite } from '@electric-sql/pglite';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
@@ -40,6 +38,11 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
       close: () => pool.end(),
     };
   }
+  // Loaded only when used, so a PostgreSQL deployment never loads (or bundles into its entry) the WebAssembly build.
+  const [{ PGlite }, { drizzle: drizzlePglite }] = await Promise.all([
+    import('@electric-sql/pglite'),
+    import('drizzle-orm/pglite'),
+  ]);
   const client = new PGlite(options.dataDir);
   await client.waitReady;
   const db = drizzlePglite(client, { schema });
