@@ -1,0 +1,111 @@
+import {
+  Agent,
+  OpenAIChatCompletionsModel,
+  Runner,
+  assistant,
+  user,
+  type AgentInputItem,
+  type Model,
+} from '@openai/agents';
+import OpenAI from 'openai';
+import { LocalModel } from './local-model.js';
+import { McpConnection } from './mcp-client.js';
+import { userScopedTools, type ToolCallRecord } from './tools.js';
+
+export type { ToolCallRecord } from './tools.js';
+export { helpText } from './local-model.js';
+
+export interface ChatAgentOptions {
+  /** The MCP endpoint, e.g. http://mcp-server:8001/mcp */
+  mcpServerUrl: string;
+  /** Bearer token the MCP server requires. */
+  mcpToken: string;
+  /** An OpenAI-compatible chat-completions endpoint; without an apiKey the built-in offline model answers. */
+  openai?: { apiKey?: string; baseURL?: string; model?: string };
+  /** Most model calls (and so tool rounds) in one chat turn. */
+  maxTurns: number;
+}
+
+export interface ChatMessage {
+  role: 'user' | 'assistant';
+  content: string;
+}
+
+export interface ChatTurn {
+  userId: string;
+  /** Earlier messages of the conversation, oldest first. */
+  history: ChatMessage[];
+  message: string;
+}
+
+export interface ChatReply {
+  response: string;
+  toolCalls: ToolCallRecord[];
+}
+
+export interface ChatAgent {
+  /** Which model answers: the offline model or the remote model's name. */
+  readonly model: string;
+  run(turn: ChatTurn): Promise<ChatReply>;
+  close(): Promise<void>;
+}
+
+export const defaultModelName = 'gpt-4o-mini';
+
+const instructions = [
+  'You are a helpful assistant that manages the user\'s todo list through the tools you have.',
+  'Use list_tasks to find task ids; never guess an id. Refer to tasks by title and id, like "buy milk (task 4)".',
+  'After every action, confirm in one short sentence what you did.',
+  'If a tool reports an error, explain it plainly (for example "I couldn\'t find task 7") and do not retry blindly.',
+  'You can only add, list, complete, rename and delete tasks; say so when asked for anything else.',
+].join('\n');
+
+export function createChatAgent(options: ChatAgentOptions): ChatAgent {
+  if (!Number.isInteger(options.maxTurns) || options.maxTurns < 1) {
+    throw new Error('createChatAgent: maxTurns must be a positive integer');
+  }
+  const mcp = new McpConnection(options.mcpServerUrl, options.mcpToken);
+  const remote = options.openai?.apiKey ? options.openai : undefined;
+  const modelName = remote ? (remote.model ?? defaultModelName) : 'offline';
+  const model: Model = remote
+    ? new OpenAIChatCompletionsModel(
+        new OpenAI({ apiKey: remote.apiKey, baseURL: remote.baseURL || undefined, maxRetries: 1, timeout: 60_000 }),
+        modelName,
+      )
+    : new LocalModel();
+  // Traces would go to OpenAI's dashboard with the key; this service keeps its conversations to itself.
+  const runner = new Runner({ tracingDisabled: true, traceIncludeSensitiveData: false });
+
+  return {
+    model: modelName,
+
+    async run({ userId, history, message }) {
+      if (!userId) throw new Error('ChatAgent.run: userId is required');
+      const toolCalls: ToolCallRecord[] = [];
+      const agent = new Agent({
+        name: 'Todo assistant',
+        instructions,
+        model,
+        tools: userScopedTools(await mcp.listTools(), mcp, userId, toolCalls),
+      });
+      const input: AgentInputItem[] = [
+        ...history.map((m) => (m.role === 'user' ? user(m.content) : assistant(m.content))),
+        user(message),
+      ];
+      const result = await runner.run(agent, input, {
+        maxTurns: options.maxTurns,
+        errorHandlers: {
+          // Out of rounds is an answer for the user, not a server error.
+          maxTurns: () => ({
+            finalOutput: `Sorry, I couldn't finish that within ${options.maxTurns} steps. Please try a simpler request.`,
+            includeInHistory: false,
+          }),
+        },
+      });
+      const response = typeof result.finalOutput === 'string' ? result.finalOutput.trim() : '';
+      return { response: response || 'Done.', toolCalls };
+    },
+
+    close: () => mcp.close(),
+  };
+}
