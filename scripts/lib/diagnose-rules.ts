@@ -298,6 +298,11 @@ function containerFindings(pod: Pod, cs: ContainerStatus, obs: Observation): Fin
   if (term?.reason === 'StartError' || term?.exitCode === 127 || term?.exitCode === 126) {
     return [finding('command-not-found', podRef, cs.name, [`terminated: ${term.reason ?? ''} exit ${term.exitCode}: ${term.message ?? ''}`.trim(), lastLines(logs)])];
   }
+  if (term && pod.status?.phase === 'Failed') {
+    // A Job's pod does not restart: its log says whether another attempt can succeed.
+    const fromLogs = classifyText(logs);
+    return [finding(fromLogs ?? 'crash-loop', podRef, cs.name, [`exited ${term.exitCode ?? '?'} (${term.reason ?? 'Error'})`, lastLines(logs, 5)])];
+  }
   if (waiting?.reason === 'CrashLoopBackOff' || (term && cs.restartCount > 0 && !cs.ready)) {
     const fromLogs = classifyText(logs);
     const evidence = [`${waiting?.reason ?? 'restarting'}: exit ${term?.exitCode ?? '?'}, restarts ${cs.restartCount}`, lastLines(logs, 5)];

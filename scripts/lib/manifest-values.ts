@@ -6,6 +6,8 @@ export interface ValueInputs {
   images: { frontend: string; backend: string; mcp_server: string };
   env: DeployEnv;
   nodePort: number;
+  /** Where the browser reaches the frontend (printed at the end of a deploy); BETTER_AUTH_URL overrides it. */
+  appUrl: string;
   /** sha256 of DATABASE_URL as stored in the Secret: a new database needs its own migrate Job. */
   databaseUrlDigest: string;
 }
@@ -14,7 +16,9 @@ export const defaultNodePort = 30080;
 
 /** Every `${VAR}` the manifests may use, with its value for this environment (undefined = not set here). */
 export function manifestValues(i: ValueInputs): ManifestValues {
-  const betterAuthUrl = i.env.BETTER_AUTH_URL ?? `http://localhost:${i.nodePort}`;
+  const betterAuthUrl = i.env.BETTER_AUTH_URL ?? i.appUrl;
+  // The NodePort reached through a port-forward or `minikube service` is the same app under another origin.
+  const origins = [betterAuthUrl, i.appUrl, `http://localhost:${i.nodePort}`, `http://127.0.0.1:${i.nodePort}`];
   return {
     NAMESPACE: i.namespace,
     FRONTEND_IMAGE: i.images.frontend,
@@ -29,7 +33,7 @@ export function manifestValues(i: ValueInputs): ManifestValues {
     NODE_PORT: i.nodePort,
     LOG_LEVEL: i.env.LOG_LEVEL,
     BETTER_AUTH_URL: betterAuthUrl,
-    TRUSTED_ORIGINS: i.env.TRUSTED_ORIGINS || betterAuthUrl,
+    TRUSTED_ORIGINS: [...new Set([...i.env.TRUSTED_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean), ...origins])].join(','),
     OPENAI_BASE_URL: i.env.OPENAI_BASE_URL,
     OPENAI_MODEL: i.env.OPENAI_MODEL,
     AGENT_MAX_TURNS: i.env.AGENT_MAX_TURNS,

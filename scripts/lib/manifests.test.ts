@@ -12,7 +12,7 @@ const images = { frontend: 'todo-frontend:f1f1f1f1f1f1', backend: 'todo-backend:
 
 function render(envSource: Record<string, string> = {}, opts: { namespace?: string; nodePort?: number } = {}) {
   const env = readEnv(deployEnvSpecs, envSource);
-  const values = manifestValues({ namespace: opts.namespace ?? 'todo', images, env, nodePort: opts.nodePort ?? 30080, databaseUrlDigest: sha256('db') });
+  const values = manifestValues({ namespace: opts.namespace ?? 'todo', images, env, nodePort: opts.nodePort ?? 30080, appUrl: `http://192.168.49.2:${opts.nodePort ?? 30080}`, databaseUrlDigest: sha256('db') });
   const skip = [...(env.DATABASE_URL ? ['20-postgres.yaml'] : []), ...(env.INGRESS_HOST ? [] : ['80-ingress.yaml'])];
   const files = renderManifests(k8sDir, values, skip);
   stampChecksums(files, Object.fromEntries(secretKeys.map((k) => [k, sha256(`value of ${k}`)])));
@@ -40,7 +40,8 @@ describe('rendering', () => {
     expect(find(objs, 'Deployment', 'backend').spec.replicas).toBe(1);
     expect(find(objs, 'Service', 'frontend').spec.ports[0].nodePort).toBe(30080);
     expect(find(objs, 'ConfigMap', 'todo-config').data).toMatchObject({
-      BETTER_AUTH_URL: 'http://localhost:30080',
+      BETTER_AUTH_URL: 'http://192.168.49.2:30080',
+      TRUSTED_ORIGINS: 'http://192.168.49.2:30080,http://localhost:30080,http://127.0.0.1:30080',
       MCP_SERVER_URL: 'http://mcp-server:8001/mcp',
       BACKEND_URL: 'http://backend:8000',
       AGENT_MAX_TURNS: '6',
@@ -74,7 +75,7 @@ describe('rendering', () => {
     expect(find(objs, 'Deployment', 'backend').spec.replicas).toBe(3);
     expect(find(objs, 'Service', 'frontend').spec.ports[0].nodePort).toBe(31000);
     expect(find(objs, 'Ingress', 'frontend').spec.rules[0].host).toBe('todo.example.com');
-    expect(find(objs, 'ConfigMap', 'todo-config').data).toMatchObject({ BETTER_AUTH_URL: 'https://todo.example.com', TRUSTED_ORIGINS: 'https://todo.example.com', LOG_LEVEL: 'debug' });
+    expect(find(objs, 'ConfigMap', 'todo-config').data).toMatchObject({ BETTER_AUTH_URL: 'https://todo.example.com', TRUSTED_ORIGINS: 'https://todo.example.com,http://192.168.49.2:31000,http://localhost:31000,http://127.0.0.1:31000', LOG_LEVEL: 'debug' });
     expect(find(objs, 'NetworkPolicy', 'backend').spec.egress.at(-1).ports[0].port).toBe(11434);
   });
 
