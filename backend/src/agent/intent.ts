@@ -125,7 +125,7 @@ function cleanTitle(raw: string): string {
 }
 
 function listStatus(text: string): 'all' | 'pending' | 'completed' {
-  if (/\b(?:left|pending|remaining|open|outstanding|incomplete|unfinished|not done|to do|todo|need to|have to|still)\b/.test(text)) {
+  if (/\b(?:left|pending|remaining|open|outstanding|incomplete|unfinished|not done|to do|need to|have to|still)\b/.test(text)) {
     return 'pending';
   }
   if (/\b(?:done|completed|finished|did i)\b/.test(text)) return 'completed';
