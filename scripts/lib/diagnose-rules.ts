@@ -171,7 +171,7 @@ export const textRules: { cause: CauseId; pattern: RegExp }[] = [
   { cause: 'missing-env', pattern: /missing environment variables?|invalid environment variables?|is required but not set|missing required env/i },
   { cause: 'database-tls', pattern: /does not support SSL|SSL\/TLS required|connection requires SSL|no encryption|SSL off|self[- ]signed certificate/i },
   { cause: 'database-auth', pattern: /password authentication failed/i },
-  { cause: 'mcp-host-rejected', pattern: /invalid host header|DNS rebinding/i },
+  { cause: 'mcp-host-rejected', pattern: /invalid host header|DNS rebinding|rejected foreign Host|Host not allowed/i },
   { cause: 'read-only-filesystem', pattern: /EROFS|read-only file system/i },
   { cause: 'node-port-taken', pattern: /provided port is already allocated/i },
   { cause: 'immutable-field', pattern: /field is immutable/i },

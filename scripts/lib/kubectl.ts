@@ -28,6 +28,11 @@ export async function getJsonOrNull<T>(args: string[]): Promise<T | null> {
   throw new ScriptError(`kubectl ${args.join(' ')} failed: ${out.stderr.trim()}`);
 }
 
+/** The Deployment of each service component (images use `mcp_server`, Kubernetes names use `mcp-server`). */
+export const serviceComponents = ['frontend', 'backend', 'mcp_server'] as const;
+export type ServiceComponent = (typeof serviceComponents)[number];
+export const deploymentOf = (c: ServiceComponent): string => (c === 'mcp_server' ? 'mcp-server' : c);
+
 // --- contexts -----------------------------------------------------------------------------------------------------
 
 export interface ContextInfo {
