@@ -21,6 +21,9 @@ export async function minikubeStatus(profile: string): Promise<MinikubeStatus | 
 }
 
 export async function ensureMinikubeRunning(profile: string, log: Logger): Promise<void> {
+  if ((await $m`which minikube`.nothrow()).exitCode !== 0) {
+    throw new ScriptError(`the context ${profile} is a minikube cluster, but minikube is not installed`, 'install it: https://minikube.sigs.k8s.io/docs/start/');
+  }
   const status = await minikubeStatus(profile);
   if (status?.Host === 'Running' && status.APIServer === 'Running') {
     log.ok(`minikube (${profile}) is running`);
