@@ -70,6 +70,12 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
   app.use('/api/:user_id/*', async (c, next) => {
     const session = await auth.api.getSession({ headers: c.req.raw.headers });
     if (!session) throw new ApiError(401, 'unauthorized', 'sign in first: send a bearer token or the session cookie');
+    // A cookie rides along with cross-site requests; a bearer token never does. Cookie-authenticated writes must
+    // come from a trusted origin, as Better Auth requires for its own endpoints.
+    const unsafe = !['GET', 'HEAD', 'OPTIONS'].includes(c.req.method);
+    if (unsafe && !c.req.header('authorization') && !auth.originAllowed(c.req.raw)) {
+      throw new ApiError(403, 'forbidden', 'this origin may not use the session cookie', { field: 'origin' });
+    }
     if (c.req.param('user_id') !== session.user.id) {
       throw new ApiError(403, 'forbidden', 'this path belongs to another user', { field: 'user_id' });
     }
@@ -121,6 +127,7 @@ export async function startBackend(options: BackendOptions): Promise<RunningBack
     baseURL: options.betterAuthUrl ?? 'http://localhost:3000',
     trustedOrigins: options.trustedOrigins,
     signInPerMinute: options.signInPerMinute,
+    logger,
   });
   const ownAgent = !options.agent;
   const agent = options.agent ?? (await buildAgent(options));

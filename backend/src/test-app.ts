@@ -35,8 +35,9 @@ export type TestApp = Awaited<ReturnType<typeof openTestApp>>;
 export async function openTestApp(options: { agent?: ChatAgent; db?: DatabaseHandle } = {}) {
   const handle = options.db ?? (await openTestDatabase());
   const agent = options.agent ?? echoAgent();
-  const auth = createAuth({ db: handle.db, secret: TEST_SECRET, baseURL: 'http://localhost:3000', signInPerMinute: 1000 });
-  const app = createApp({ db: handle, auth, agent, logger: createLogger('silent') });
+  const logger = createLogger('silent');
+  const auth = createAuth({ db: handle.db, secret: TEST_SECRET, baseURL: 'http://localhost:3000', signInPerMinute: 1000, logger });
+  const app = createApp({ db: handle, auth, agent, logger });
 
   async function signUp(name = 'Test'): Promise<TestUser> {
     const email = `${name.toLowerCase()}-${randomBytes(4).toString('hex')}@example.test`;
