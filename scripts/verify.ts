@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { $ } from 'zx';
 import { commonOptions, isEntry, parseCommand, runMain, ScriptError, UsageError, type CommandSpec } from './lib/args.js';
-import { $k, getJson, kube, resolveContext, type Target } from './lib/kubectl.js';
+import { $k, getJson, getJsonOrNull, kube, resolveContext, type Target } from './lib/kubectl.js';
 import { formatSeconds, log } from './lib/log.js';
 
 export const spec = {
@@ -83,10 +83,14 @@ async function portForward(t: Target): Promise<{ url: string; stop: () => Promis
   return { url: `http://127.0.0.1:${port}`, stop: async () => void (await pf.kill().catch(() => undefined)) };
 }
 
-async function http(method: string, url: string, body?: unknown, token?: string): Promise<{ status: number; json: any; headers: Headers }> {
+async function http(method: string, url: string, body?: unknown, token?: string, origin?: string): Promise<{ status: number; json: any; headers: Headers }> {
   const res = await fetch(url, {
     method,
-    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    headers: {
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(origin ? { origin } : {}),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
     signal: AbortSignal.timeout(30_000),
   });
@@ -102,6 +106,74 @@ async function http(method: string, url: string, body?: unknown, token?: string)
 
 function expectStatus(r: { status: number; json: unknown }, ...ok: number[]): void {
   if (!ok.includes(r.status)) throw new Error(`HTTP ${r.status}: ${JSON.stringify(r.json).slice(0, 200)}`);
+}
+
+export const apiCheckNames = ['sign up', 'create task', 'list tasks', 'complete task', 'delete task', 'chat turn calls a tool'];
+
+type CheckFn = (name: string, fn: () => Promise<string>) => Promise<boolean>;
+
+/**
+ * The API round trip a user makes, through whatever serves /api (the frontend, or the backend itself in tests).
+ * `origin` is the app's public origin (BETTER_AUTH_URL): Better Auth refuses sign-ups from any other origin.
+ */
+export async function apiChecks(base: string, origin: string, check: CheckFn, skip: (name: string, why: string) => void): Promise<void> {
+  const id = randomBytes(4).toString('hex');
+  let token = '';
+  let userId = '';
+  const signedUp = await check('sign up', async () => {
+    const r = await http('POST', `${base}/api/auth/sign-up/email`, { email: `verify-${id}@example.com`, password: randomBytes(12).toString('base64url'), name: `verify ${id}` }, undefined, origin);
+    expectStatus(r, 200);
+    token = r.headers.get('set-auth-token') ?? r.json?.token ?? '';
+    userId = r.json?.user?.id ?? '';
+    if (!token || !userId) throw new Error('no token or user id in the sign-up response');
+    log.addSecret(token);
+    return `user verify-${id}@example.com`;
+  });
+  if (!signedUp) {
+    for (const n of apiCheckNames.slice(1)) skip(n, 'sign-up failed');
+    return;
+  }
+  const tasks = `${base}/api/${encodeURIComponent(userId)}/tasks`;
+  let taskId = 0;
+  await check('create task', async () => {
+    const r = await http('POST', tasks, { title: `verify ${id}`, description: 'made by verify.ts' }, token);
+    expectStatus(r, 200, 201);
+    taskId = r.json?.id;
+    if (!Number.isInteger(taskId)) throw new Error(`no integer id in ${JSON.stringify(r.json)}`);
+    return `task ${taskId}`;
+  });
+  await check('list tasks', async () => {
+    const r = await http('GET', tasks, undefined, token);
+    expectStatus(r, 200);
+    const list = Array.isArray(r.json) ? r.json : (r.json?.tasks ?? []);
+    if (!list.some((x: { id: number }) => x.id === taskId)) throw new Error('the new task is not listed');
+    return `${list.length} task(s)`;
+  });
+  await check('complete task', async () => {
+    const r = await http('PATCH', `${tasks}/${taskId}/complete`, undefined, token);
+    expectStatus(r, 200);
+    if (r.json?.completed !== true) throw new Error(`completed is ${r.json?.completed}`);
+    return 'completed: true';
+  });
+  await check('delete task', async () => {
+    expectStatus(await http('DELETE', `${tasks}/${taskId}`, undefined, token), 200, 204);
+    const gone = await http('GET', `${tasks}/${taskId}`, undefined, token);
+    if (gone.status !== 404) throw new Error(`GET after DELETE gave ${gone.status}`);
+    return 'deleted, then 404';
+  });
+  await check('chat turn calls a tool', async () => {
+    const title = `verify-${id}`;
+    const r = await http('POST', `${base}/api/${encodeURIComponent(userId)}/chat`, { message: `add ${title}` }, token);
+    expectStatus(r, 200);
+    const calls: { name?: string }[] = r.json?.tool_calls ?? [];
+    const names = calls.map((c) => c.name ?? '?');
+    if (!names.includes('add_task')) throw new Error(`tool_calls were [${names.join(', ')}], expected add_task`);
+    const list = await http('GET', tasks, undefined, token);
+    const made = (Array.isArray(list.json) ? list.json : []).find((x: { title: string }) => x.title.includes(title));
+    if (!made) throw new Error(`no task titled ${title} after the chat turn`);
+    await http('DELETE', `${tasks}/${made.id}`, undefined, token);
+    return `add_task -> task ${made.id} "${made.title}"`;
+  });
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -159,73 +231,18 @@ export async function main(argv: string[]): Promise<number> {
   const base = o.url ?? (forward instanceof Error ? undefined : forward?.url);
   try {
     if (!base) {
-      skip('frontend health', (forward as Error).message);
+      for (const n of ['frontend health', ...apiCheckNames]) skip(n, (forward as Error).message);
     } else {
-      const apiChecks = ['sign up', 'create task', 'list tasks', 'complete task', 'delete task', 'chat turn calls a tool'];
       const healthy = await check('frontend health', async () => {
         const r = await http('GET', `${base}/api/health`);
         expectStatus(r, 200);
         return `GET /api/health 200 via ${o.url ? base : 'port-forward'}`;
       });
-      const id = randomBytes(4).toString('hex');
-      let token = '';
-      let userId = '';
-      const signedUp =
-        healthy &&
-        (await check('sign up', async () => {
-          const r = await http('POST', `${base}/api/auth/sign-up/email`, { email: `verify-${id}@example.com`, password: randomBytes(12).toString('base64url'), name: `verify ${id}` });
-          expectStatus(r, 200);
-          token = r.headers.get('set-auth-token') ?? r.json?.token ?? '';
-          userId = r.json?.user?.id ?? '';
-          if (!token || !userId) throw new Error('no token or user id in the sign-up response');
-          log.addSecret(token);
-          return `user verify-${id}@example.com`;
-        }));
-      if (!signedUp) {
-        for (const n of apiChecks.slice(healthy ? 1 : 0)) skip(n, healthy ? 'sign-up failed' : 'frontend unreachable');
-      } else {
-        const tasks = `${base}/api/${encodeURIComponent(userId)}/tasks`;
-        let taskId = 0;
-        await check('create task', async () => {
-          const r = await http('POST', tasks, { title: `verify ${id}`, description: 'made by verify.ts' }, token);
-          expectStatus(r, 200, 201);
-          taskId = r.json?.id;
-          if (!Number.isInteger(taskId)) throw new Error(`no integer id in ${JSON.stringify(r.json)}`);
-          return `task ${taskId}`;
-        });
-        await check('list tasks', async () => {
-          const r = await http('GET', tasks, undefined, token);
-          expectStatus(r, 200);
-          const list = Array.isArray(r.json) ? r.json : (r.json?.tasks ?? []);
-          if (!list.some((x: { id: number }) => x.id === taskId)) throw new Error('the new task is not listed');
-          return `${list.length} task(s)`;
-        });
-        await check('complete task', async () => {
-          const r = await http('PATCH', `${tasks}/${taskId}/complete`, undefined, token);
-          expectStatus(r, 200);
-          if (r.json?.completed !== true) throw new Error(`completed is ${r.json?.completed}`);
-          return 'completed: true';
-        });
-        await check('delete task', async () => {
-          expectStatus(await http('DELETE', `${tasks}/${taskId}`, undefined, token), 200, 204);
-          const gone = await http('GET', `${tasks}/${taskId}`, undefined, token);
-          if (gone.status !== 404) throw new Error(`GET after DELETE gave ${gone.status}`);
-          return 'deleted, then 404';
-        });
-        await check('chat turn calls a tool', async () => {
-          const title = `verify-${id}`;
-          const r = await http('POST', `${base}/api/${encodeURIComponent(userId)}/chat`, { message: `add ${title}` }, token);
-          expectStatus(r, 200);
-          const calls: { name?: string; tool?: string }[] = r.json?.tool_calls ?? [];
-          const names = calls.map((c) => c.name ?? c.tool ?? '?');
-          if (!names.includes('add_task')) throw new Error(`tool_calls were [${names.join(', ')}], expected add_task`);
-          const list = await http('GET', tasks, undefined, token);
-          const made = (Array.isArray(list.json) ? list.json : []).find((x: { title: string }) => x.title.includes(title));
-          if (!made) throw new Error(`no task titled ${title} after the chat turn`);
-          await http('DELETE', `${tasks}/${made.id}`, undefined, token);
-          return `add_task -> task ${made.id} "${made.title}"`;
-        });
-      }
+      // The origin the app is configured for; the port-forward's own address is not one Better Auth trusts.
+      const config = await getJsonOrNull<{ data?: Record<string, string> }>([...kube(t), 'get', 'configmap', 'todo-config']).catch(() => null);
+      const origin = config?.data?.BETTER_AUTH_URL ?? new URL(base).origin;
+      if (healthy) await apiChecks(base, origin, check, skip);
+      else for (const n of apiCheckNames) skip(n, 'frontend unreachable');
     }
   } finally {
     if (forward && !(forward instanceof Error)) await forward.stop();
