@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { serve, type ServerType } from '@hono/node-server';
+import { serve, type HttpBindings, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
@@ -65,7 +65,16 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
     return c.json({ status: 'ready' });
   });
 
-  app.on(['GET', 'POST'], '/api/auth/*', (c) => auth.handler(c.req.raw));
+  app.on(['GET', 'POST'], '/api/auth/*', (c) => {
+    // Sign-in attempts are limited per client address. Behind the frontend that is its X-Forwarded-For; a direct
+    // caller (curl, scripts) is known by its socket address, which a web Request does not carry by itself.
+    const req = c.req.raw;
+    const peer = (c.env as Partial<HttpBindings> | undefined)?.incoming?.socket?.remoteAddress;
+    if (!peer || req.headers.has('x-forwarded-for')) return auth.handler(req);
+    const headers = new Headers(req.headers);
+    headers.set('x-forwarded-for', peer);
+    return auth.handler(new Request(req, { headers, duplex: 'half' } as RequestInit));
+  });
 
   app.use('/api/:user_id/*', async (c, next) => {
     const session = await auth.api.getSession({ headers: c.req.raw.headers });
