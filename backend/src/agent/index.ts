@@ -74,7 +74,12 @@ export function createChatAgent(options: ChatAgentOptions): ChatAgent {
       )
     : new LocalModel();
   // Traces would go to OpenAI's dashboard with the key; this service keeps its conversations to itself.
-  const runner = new Runner({ tracingDisabled: true, traceIncludeSensitiveData: false });
+  // A tool name the model made up is a mistake it can correct, like a tool error, not a failed turn.
+  const runner = new Runner({
+    tracingDisabled: true,
+    traceIncludeSensitiveData: false,
+    toolNotFoundBehavior: 'return_error_to_model',
+  });
 
   return {
     model: modelName,

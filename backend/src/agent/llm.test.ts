@@ -27,7 +27,7 @@ function completion(step: Scripted, index: number) {
           role: 'assistant',
           content: null,
           tool_calls: [
-            { id: `call_${index}`, type: 'function', function: { name: step.call, arguments: JSON.stringify(step.args) } },
+            { id: `call_${index}`, type: 'function', function: { name: step.call, arguments: typeof step.args === 'string' ? step.args : JSON.stringify(step.args) } },
           ],
         };
   return {
@@ -167,6 +167,25 @@ describe('OpenAI-compatible model through the real agent loop and MCP server', (
       expect(reply.response).toBe('Which task?');
       expect(reply.toolCalls[0]?.error).toMatch(/task_id/);
       expect(String(toolMessages(requests[1])[0]?.content)).toMatch(/^Error: .*task_id/s);
+    } finally {
+      await agent.close();
+    }
+  });
+
+  it('feeds a made-up tool name and unparseable arguments back to the model', async () => {
+    script = (_req, i) =>
+      [
+        { call: 'drop_all_tables', args: {} },
+        { call: 'delete_task', args: '{not json' as unknown as Record<string, unknown> },
+        { text: 'Sorry, I could not do that.' },
+      ][i] as Scripted;
+    const agent = makeAgent();
+    try {
+      const reply = await agent.run({ userId: 'alice', history: [], message: 'wreck it' });
+      expect(reply.response).toBe('Sorry, I could not do that.');
+      expect(reply.toolCalls).toEqual([]);
+      expect(String(toolMessages(requests[1])[0]?.content)).toMatch(/drop_all_tables/);
+      expect(String(toolMessages(requests[2]).at(-1)?.content)).toMatch(/valid JSON/);
     } finally {
       await agent.close();
     }
