@@ -181,6 +181,9 @@ export async function buildImages(options: BuildImagesOptions): Promise<BuiltIma
     if (options.baseImage) args.push('--build-arg', `NODE_IMAGE=${options.baseImage}`);
     const progress = options.log.progress(`build ${ref}`);
     const output: string[] = [];
+    let current = 'starting';
+    // A step such as `npm ci` runs for minutes without output; keep showing that the build is alive.
+    const heartbeat = setInterval(() => progress.update(current), 5000);
     const build = docker`docker build ${args} .`.nothrow();
     const onData = (chunk: Buffer) => {
       for (const line of chunk.toString().split('\n')) {
@@ -188,12 +191,15 @@ export async function buildImages(options: BuildImagesOptions): Promise<BuiltIma
         output.push(line);
         // Legacy builder: "Step 4/12 : RUN ..."; BuildKit: "#8 [build 3/5] RUN ...".
         const step = /^(Step \d+\/\d+ : .*|#\d+ \[.*)$/.exec(line);
-        if (step?.[1]) progress.update(step[1].slice(0, 100));
+        if (step?.[1]) {
+          current = step[1].slice(0, 100);
+          progress.update(current);
+        }
       }
     };
     build.stdout.on('data', onData);
     build.stderr.on('data', onData);
-    const result = await build;
+    const result = await build.finally(() => clearInterval(heartbeat));
     if (result.exitCode !== 0) {
       progress.fail(`build ${ref} failed`);
       options.log.detail(output.slice(-40));
