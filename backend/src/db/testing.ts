@@ -7,7 +7,12 @@ import { migrateDatabase } from './migrate.js';
  * A fresh, migrated database for one test file: PGlite in memory, or, when TEST_POSTGRES_URL names a PostgreSQL
  * server, a new database on it that `close()` drops again.
  */
-export async function openTestDatabase(): Promise<DatabaseHandle> {
+export interface TestDatabase extends DatabaseHandle {
+  /** The connection string of the test database on a server, for services started as separate processes. */
+  url?: string;
+}
+
+export async function openTestDatabase(): Promise<TestDatabase> {
   const serverUrl = process.env.TEST_POSTGRES_URL;
   if (!serverUrl) {
     const handle = await openDatabase();
@@ -22,6 +27,7 @@ export async function openTestDatabase(): Promise<DatabaseHandle> {
   await migrateDatabase(handle);
   return {
     ...handle,
+    url: url.toString(),
     close: async () => {
       await handle.close();
       await adminQuery(serverUrl, `drop database if exists ${name} with (force)`);
