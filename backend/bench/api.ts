@@ -1,0 +1,211 @@
+// Measures the tasks API at fixed request rates and the chat turn with the offline model, against real
+// PostgreSQL, with backend and MCP server running as their own processes exactly as `src/main.ts` starts them.
+//
+//   TEST_POSTGRES_URL=postgres://postgres:postgres@127.0.0.1:5432/postgres npm run bench -w @todo/backend
+//   options: --rates 50,100,200  --duration 15  --turns 200
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { cpus } from 'node:os';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { migrateDatabase, openDatabase } from '../src/db/index.js';
+
+const root = resolve(import.meta.dirname, '../..');
+const ORIGIN = 'http://localhost:3000';
+
+function usage(message?: string): never {
+  if (message) console.error(`error: ${message}\n`);
+  console.error('usage: TEST_POSTGRES_URL=postgres://... npm run bench -w @todo/backend -- [--rates 50,100,200] [--duration S] [--turns N]');
+  process.exit(2);
+}
+
+const { values } = (() => {
+  try {
+    return parseArgs({
+      options: {
+        rates: { type: 'string', default: '50,100,200' },
+        duration: { type: 'string', default: '15' },
+        turns: { type: 'string', default: '200' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    return usage((err as Error).message);
+  }
+})();
+if (values.help) usage();
+const rates = values.rates.split(',').map(Number);
+const duration = Number(values.duration);
+const turns = Number(values.turns);
+if (rates.some((r) => !Number.isInteger(r) || r < 1) || !(duration >= 1) || !Number.isInteger(turns) || turns < 10) {
+  usage('rates must be positive integers, duration >= 1, turns >= 10');
+}
+const serverUrl = process.env.TEST_POSTGRES_URL ?? process.env.BENCH_POSTGRES_URL;
+if (!serverUrl) usage('set TEST_POSTGRES_URL to a PostgreSQL server; the benchmark makes (and drops) its own database on it');
+
+async function admin(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as { port: number };
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+function run(entry: string, env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', entry], {
+    cwd: root,
+    env: { PATH: process.env.PATH, NODE_ENV: 'production', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+async function waitReady(url: string): Promise<void> {
+  for (let i = 0; i < 150; i++) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // starting
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} not ready`);
+}
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+
+async function main(): Promise<void> {
+  const name = `todo_bench_${randomBytes(4).toString('hex')}`;
+  await admin(`create database ${name}`);
+  const url = new URL(serverUrl!);
+  url.pathname = `/${name}`;
+  const children: ChildProcess[] = [];
+  try {
+    const handle = await openDatabase({ url: url.toString() });
+    await migrateDatabase(handle);
+    await handle.close();
+
+    const [mcpPort, backendPort] = [await freePort(), await freePort()];
+    const token = randomBytes(24).toString('base64url');
+    const common = { DATABASE_URL: url.toString(), MCP_INTERNAL_TOKEN: token, HOST: '127.0.0.1', LOG_LEVEL: 'info' };
+    children.push(run('mcp_server/src/main.ts', { ...common, PORT: String(mcpPort) }));
+    children.push(
+      run('backend/src/main.ts', {
+        ...common,
+        PORT: String(backendPort),
+        BETTER_AUTH_SECRET: randomBytes(32).toString('base64url'),
+        MCP_SERVER_URL: `http://127.0.0.1:${mcpPort}/mcp`,
+      }),
+    );
+    const base = `http://127.0.0.1:${backendPort}`;
+    await waitReady(`http://127.0.0.1:${mcpPort}/health`);
+    await waitReady(`${base}/ready`);
+
+    const signUp = await fetch(`${base}/api/auth/sign-up/email`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: ORIGIN },
+      body: JSON.stringify({ email: `bench-${name}@example.test`, password: randomBytes(12).toString('hex'), name: 'bench' }),
+    });
+    const { token: bearer, user } = (await signUp.json()) as { token: string; user: { id: string } };
+    const headers = { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' };
+    const ids: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const res = await fetch(`${base}/api/${user.id}/tasks`, { method: 'POST', headers, body: JSON.stringify({ title: `task ${i}` }) });
+      ids.push(((await res.json()) as { id: number }).id);
+    }
+
+    // A realistic mix: the list is what every page load and refresh asks for; reads and toggles of one task follow.
+    const requests: autocannon.Request[] = [
+      { method: 'GET', path: `/api/${user.id}/tasks` },
+      { method: 'GET', path: `/api/${user.id}/tasks/${ids[3]}` },
+      { method: 'GET', path: `/api/${user.id}/tasks?status=pending` },
+      { method: 'PATCH', path: `/api/${user.id}/tasks/${ids[5]}/complete` },
+    ];
+    const load = (rate: number, seconds: number) =>
+      autocannon({ url: base, connections: 10, overallRate: rate, duration: seconds, headers, requests });
+
+    await load(50, 3); // warm-up: JIT, pool connections, prepared plans
+    const rows: string[][] = [];
+    for (const rate of rates) {
+      const r = await load(rate, duration);
+      const errors = r.errors + r.timeouts + r.non2xx;
+      rows.push([
+        `${rate}`,
+        `${Math.round(r.requests.average)}`,
+        `${r.latency.p50.toFixed(2)}`,
+        `${r.latency.p99.toFixed(2)}`,
+        `${r.latency.max.toFixed(2)}`,
+        `${r.requests.total}`,
+        `${errors}`,
+      ]);
+    }
+
+    // Chat turns, one after another as a person types: add, list, complete, delete, on a steady task list.
+    const chatLatencies: number[] = [];
+    let conversationId: number | undefined;
+    const script = (n: number) => [`add bench item ${n}`, "what's left?", `mark bench item ${n} as done`, `delete bench item ${n}`];
+    for (let i = 0; i < turns + 8; i++) {
+      if (i % 20 === 0) conversationId = undefined;
+      const message = script(Math.floor(i / 4))[i % 4]!;
+      const started = performance.now();
+      const res = await fetch(`${base}/api/${user.id}/chat`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ message, ...(conversationId ? { conversation_id: conversationId } : {}) }),
+      });
+      const body = (await res.json()) as { conversation_id: number };
+      const ms = performance.now() - started;
+      if (res.status !== 200) throw new Error(`chat turn failed: ${res.status} ${JSON.stringify(body)}`);
+      conversationId = body.conversation_id;
+      if (i >= 8) chatLatencies.push(ms); // the first turns warm up the MCP session and JIT
+    }
+    chatLatencies.sort((a, b) => a - b);
+
+    console.log(`\nTasks API, ${duration} s per rate, 10 connections, PostgreSQL ${await serverVersion()}, ${cpus().length} CPUs (${cpus()[0]?.model.trim()})`);
+    console.log(table(['req/s target', 'req/s done', 'p50 ms', 'p99 ms', 'max ms', 'requests', 'errors'], rows));
+    console.log(`\nChat turn, offline model, through the MCP server (${chatLatencies.length} turns)`);
+    console.log(
+      table(
+        ['p50 ms', 'p95 ms', 'p99 ms', 'max ms'],
+        [[50, 95, 99, 100].map((p) => (p === 100 ? chatLatencies.at(-1)! : percentile(chatLatencies, p)).toFixed(2))],
+      ),
+    );
+  } finally {
+    for (const child of children) child.kill('SIGTERM');
+    await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))));
+    await admin(`drop database if exists ${name} with (force)`);
+  }
+}
+
+async function serverVersion(): Promise<string> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    return ((await client.query('show server_version')).rows[0] as { server_version: string }).server_version.split(' ')[0]!;
+  } finally {
+    await client.end();
+  }
+}
+
+function table(head: string[], rows: string[][]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i]!)).join('  ');
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});
