@@ -58,6 +58,7 @@ export class McpConnection {
       const client = new Client({ name: 'todo-backend', version: '0.1.0' });
       const transport = new StreamableHTTPClientTransport(new URL(this.url), {
         requestInit: { headers: { Authorization: `Bearer ${this.token}` } },
+        fetch: fetchWithOwnSignal,
       });
       await client.connect(transport, { timeout: requestTimeoutMs });
       return client;
@@ -72,6 +73,25 @@ export class McpConnection {
     const client = this.client;
     this.client = undefined;
     await client?.then((c) => c.close()).catch(() => {});
+  }
+}
+
+/**
+ * The transport hands every request the same long-lived AbortSignal, and fetch leaves a listener on it until
+ * the request is garbage-collected; a busy backend then warns about a listener leak. Each request gets its own
+ * signal instead, tied to the shared one only while it is in flight.
+ */
+async function fetchWithOwnSignal(url: string | URL, init?: RequestInit): Promise<Response> {
+  const shared = init?.signal;
+  if (!shared) return fetch(url, init);
+  const own = new AbortController();
+  const abort = () => own.abort(shared.reason);
+  if (shared.aborted) abort();
+  else shared.addEventListener('abort', abort, { once: true });
+  try {
+    return await fetch(url, { ...init, signal: own.signal });
+  } finally {
+    shared.removeEventListener('abort', abort);
   }
 }
 
