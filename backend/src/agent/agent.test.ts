@@ -105,6 +105,14 @@ describe('offline phrasings, end to end', () => {
     );
     expect((await run('rename task 999 to nothing')).response).toBe("I couldn't find task 999.");
 
+    expect((await run(`add ${'x'.repeat(300)}`)).response).toBe(
+      "I couldn't add that task: a title must be 1 to 200 characters of plain text.",
+    );
+    expect((await run(`rename task ${mom} to ${'y'.repeat(250)}`)).response).toBe(
+      "I couldn't do that: a title must be 1 to 200 characters of plain text.",
+    );
+    expect((await run('delete task 99999999999999999999')).response).toBe("I couldn't find task 100000000000000000000.");
+
     const help = await run('sing me a song');
     expect(help.response).toMatch(/didn't understand.*add buy milk/);
     expect(help.toolCalls).toEqual([]);

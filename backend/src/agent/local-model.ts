@@ -127,7 +127,7 @@ function decide(intent: Intent, steps: Step[]): Decision {
       return { say: `Sorry, I didn't understand that. ${helpText}` };
     case 'add': {
       if (!last) return { call: 'add_task', args: { title: intent.title } };
-      if (!last.ok) return { say: `I couldn't add that task: ${last.error}` };
+      if (!last.ok) return { say: `I couldn't add that task: ${explain(last.error)}.` };
       const added = last.value as { task_id: number; title: string };
       return { say: `Added ${quote(added.title)} (task ${added.task_id}).` };
     }
@@ -174,7 +174,9 @@ function act(ref: TaskRef, steps: Step[], action: Action): Decision {
     if (acted.ok) return { say: action.done(acted.value as { task_id: number; title: string }) };
     const missing = acted.error.match(/^Task (\d+) not found/);
     if (missing) return { say: `I couldn't find task ${missing[1]}.` };
-    return { say: `I couldn't do that: ${acted.error}` };
+    // An id no task can have (beyond the integer range) is as missing as any other.
+    if ('id' in ref && /\btask_id\b/.test(acted.error)) return { say: `I couldn't find task ${ref.id}.` };
+    return { say: `I couldn't do that: ${explain(acted.error)}.` };
   }
   if ('id' in ref) return { call: action.tool, args: { task_id: ref.id, ...action.args } };
 
@@ -194,6 +196,15 @@ function act(ref: TaskRef, steps: Step[], action: Action): Decision {
   const early = action.before?.(task);
   if (early) return { say: early };
   return { call: action.tool, args: { task_id: task.id, ...action.args } };
+}
+
+/** A tool's validation error in words a person can act on. */
+function explain(error: string): string {
+  const detail = error.match(/Invalid arguments for tool \w+: (.*)$/s)?.[1];
+  if (detail === undefined) return error.replace(/[.\s]+$/, '');
+  if (/\btitle\b/.test(detail)) return 'a title must be 1 to 200 characters of plain text';
+  if (/\bdescription\b/.test(detail)) return 'a description can be up to 1000 characters of plain text';
+  return detail.replace(/[.\s]+$/, '');
 }
 
 function describeList(status: 'all' | 'pending' | 'completed', tasks: Candidate[]): string {
