@@ -55,6 +55,18 @@ func main() {
 }
 `;
 
+async function retry<T>(timeoutMs: number, attempt: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
 const exec = (args: string[]) => kubectl(['-n', ns, 'exec', 'deploy/smoke', '--', '/smoke', ...args]).nothrow();
 
 describeTier('cluster', missingPrerequisites(), 'test cluster smoke', () => {
@@ -132,9 +144,9 @@ describeTier('cluster', missingPrerequisites(), 'test cluster smoke', () => {
     expect(clusterIp).toMatch(/^10\.201\./);
     expect(nodePort).toBeGreaterThanOrEqual(30000);
 
-    const res = await fetch(`http://${net.nodeIp}:${nodePort}/`);
-    expect(res.status).toBe(200);
-    expect(await res.text()).toMatch(/^smoke smoke-/);
+    // kube-proxy programs a new Service within its sync period: until then the port refuses connections.
+    const body = await retry(10_000, async () => (await fetch(`http://${net.nodeIp}:${nodePort}/`)).text());
+    expect(body).toMatch(/^smoke smoke-/);
   });
 
   test('pods resolve Service names through cluster DNS', async () => {

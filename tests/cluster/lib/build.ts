@@ -145,12 +145,27 @@ async function buildCoreDns(): Promise<void> {
   await goBuild(dir, '.', 'coredns', `-s -w -X github.com/coredns/coredns/coremain.GitCommit=${versions.coredns}`);
 }
 
+/** The distribution registry with only the filesystem storage driver: its stock main links every cloud SDK. */
+const registryMain = `package main
+
+import (
+	"github.com/distribution/distribution/v3/registry"
+	_ "github.com/distribution/distribution/v3/registry/storage/driver/filesystem"
+)
+
+func main() {
+	if err := registry.RootCmd.Execute(); err != nil {
+		panic(err)
+	}
+}
+`;
+
 async function buildRegistry(): Promise<void> {
   const dir = join(srcDir, 'registry');
-  const pkg = 'github.com/distribution/distribution/v3/cmd/registry';
-  await writeModule(dir, 'module todo-test-cluster/registry\n\ngo 1.23.7\n');
-  await go({ cwd: dir })`go get ${`${pkg}@${versions.registry}`}`;
-  await goBuild(dir, pkg, 'registry');
+  await writeModule(dir, 'module todo-test-cluster/registry\n\ngo 1.23.7\n', { 'main.go': registryMain });
+  await go({ cwd: dir })`go get ${`github.com/distribution/distribution/v3@${versions.registry}`}`;
+  await go({ cwd: dir })`go mod tidy`;
+  await goBuild(dir, '.', 'registry');
 }
 
 /**

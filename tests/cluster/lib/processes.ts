@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { openSync, closeSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { openSync, closeSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -26,26 +26,29 @@ export async function startDaemon(
   const pid = child.pid;
   if (pid === undefined) throw new Error(`${name} did not start (${executable})`);
   child.unref();
-  const daemon: Daemon = { name, pid, executable, log };
+  const daemon: Daemon = { name, pid, executable, log, startTime: startTime(pid) };
   state.daemons.push(daemon);
   await saveState(state);
   return daemon;
 }
 
+/** The process's start time in clock ticks since boot: with the pid, it names one process for good. */
+function startTime(pid: number): string {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? '';
+}
+
 export function isRunning(daemon: Daemon): boolean {
   try {
-    return readlinkSync(`/proc/${daemon.pid}/exe`).replace(/ \(deleted\)$/, '') === daemon.executable && !isZombie(daemon.pid);
+    const stat = readFileSync(`/proc/${daemon.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields[0] !== 'Z' && fields[19] === daemon.startTime;
   } catch {
     return false;
   }
 }
 
-function isZombie(pid: number): boolean {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-}
-
-/** SIGTERM, then SIGKILL after a grace period; only if the pid still runs the executable that was started. */
+/** SIGTERM, then SIGKILL after a grace period; only if the pid is still the process that was started. */
 export async function stopDaemon(daemon: Daemon, graceMs = 10_000): Promise<'stopped' | 'not running'> {
   if (!isRunning(daemon)) return 'not running';
   process.kill(daemon.pid, 'SIGTERM');

@@ -5,8 +5,9 @@ import { paths, stateDir } from './layout.js';
 export interface Daemon {
   name: string;
   pid: number;
-  /** The executable, checked again before a signal is sent, so a recycled pid is never hit. */
   executable: string;
+  /** Checked again before a signal is sent, so that a recycled pid is never hit. */
+  startTime: string;
   log: string;
 }
 
