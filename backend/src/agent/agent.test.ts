@@ -142,6 +142,29 @@ describe('offline phrasings, end to end', () => {
   });
 });
 
+describe('concurrent turns', () => {
+  it('keeps each turn on its own user and its own tool-call record', async () => {
+    const users = ['alice', 'bob'];
+    const replies = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        agent.run({ userId: users[i % 2]!, history: [], message: `add parallel ${users[i % 2]} ${i}` }),
+      ),
+    );
+    replies.forEach((reply, i) => {
+      expect(reply.toolCalls).toHaveLength(1);
+      expect(reply.toolCalls[0]).toMatchObject({
+        name: 'add_task',
+        arguments: { user_id: users[i % 2], title: `parallel ${users[i % 2]} ${i}` },
+      });
+    });
+    for (const id of users) {
+      const titles = (await listTasks(database.db, id)).map((t) => t.title).filter((t) => t.startsWith('parallel'));
+      expect(titles).toHaveLength(10);
+      expect(titles.every((t) => t.startsWith(`parallel ${id} `))).toBe(true);
+    }
+  });
+});
+
 describe('MCP connection', () => {
   it('keeps working after the MCP server restarts', async () => {
     const first = await startMcpServer({ db: database.db, port: 0, token, logLevel: 'silent' });

@@ -72,6 +72,8 @@ export class McpConnection {
   private async reset(): Promise<void> {
     const client = this.client;
     this.client = undefined;
+    // A restarted server may be a newer version with different tools: list them again on the next turn.
+    this.tools = undefined;
     await client?.then((c) => c.close()).catch(() => {});
   }
 }
