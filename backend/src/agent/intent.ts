@@ -60,7 +60,7 @@ const rules: { pattern: RegExp; build: (m: RegExpMatchArray) => Intent | undefin
   // add
   {
     pattern: new RegExp(
-      `^(?:add|create|new|remember|remind me|note|put|make|i need to|i have to|i must|don't forget|dont forget)\\b\\s*(?:a\\s+)?(?:new\\s+)?(?:task|todo|to-do|item|reminder|note)?\\s*(?:to\\s+|that\\s+|:\\s*|-\\s*)?(.+?)(?:\\s+(?:to|on|in)\\s+${listNoun})?$`,
+      `^(?:add|create|new(?= (?:task|todo|to-do|item|reminder))|remember|remind me|note|put|i need to|i have to|i must|don't forget|dont forget)\\b\\s*(?:a\\s+)?(?:new\\s+(?=(?:task|todo|to-do|item|reminder)\\b))?(?:(?:task|todo|to-do|item|reminder|note)\\b)?\\s*(?:to\\s+|that\\s+|:\\s*|-\\s*)?(.+?)(?:\\s+(?:to|on|in)\\s+${listNoun})?$`,
     ),
     build: (m) => {
       const title = cleanTitle(m[1]!);
