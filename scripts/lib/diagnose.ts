@@ -351,6 +351,12 @@ function toDiagnosis(state: ClusterState, f: Finding | Omit<DiagnosisFinding, 'c
   };
 }
 
+/** Messages of our services and drivers that the shared text rules do not know (tried after them). */
+export const extraTextRules: { cause: CauseId; pattern: RegExp }[] = [
+  { cause: 'missing-env', pattern: /invalid environment:/i },
+  { cause: 'database-tls', pattern: /connection is insecure|sslmode=require|SSL connection is required|server requires (SSL|encryption)/i },
+];
+
 /** Sharpens a per-pod finding with what the pod spec, the events and the readiness answers add. */
 function refine(state: ClusterState, f: DiagnosisFinding, pod: FullPod | undefined): DiagnosisFinding {
   if (!pod) return f;
@@ -382,7 +388,8 @@ function refine(state: ClusterState, f: DiagnosisFinding, pod: FullPod | undefin
       const served = servicePaths[componentOf(pod.metadata.labels)];
       return withCause('probe-path', [describeProbe(spec, which), served ? `${componentOf(pod.metadata.labels)} serves ${served.join(' and ')}` : undefined, ...probeEvents.map(formatEvent)].filter((x): x is string => Boolean(x)), true);
     }
-    if (f.cause === 'crash-loop' && /invalid environment:/i.test(logs)) return withCause('missing-env', [], false);
+    const extra = f.cause === 'crash-loop' ? extraTextRules.find((r) => r.pattern.test(logs))?.cause : undefined;
+    if (extra) return refine(state, withCause(extra), pod);
     const answer = state.probes?.[`${pod.metadata.name}/${f.container}`];
     if (answer) {
       const line = `GET ${answer.path} from inside the pod -> ${answer.status || 'no answer'} ${answer.body.trim().slice(0, 300)}`;

@@ -11,7 +11,7 @@ export const REDACTED = '[redacted]';
 export const secretKeyPattern = /SECRET|TOKEN|PASSWORD|PASSWD|KEY|DATABASE_URL|CREDENTIAL/i;
 
 // Words that follow `NAME:` in messages about a variable rather than its value (envalid: `X: is required`).
-const notValues = /^(is|are|was|must|missing|required|not|unset|undefined|null|none|empty|invalid|secret|token|password|key|set|the|a|an|see|\[redacted\].*)$/i;
+const notValues = /^(is|are|was|must|bearer|basic|missing|required|not|unset|undefined|null|none|empty|invalid|secret|token|password|key|set|the|a|an|see|\[redacted\].*)$/i;
 
 // Shorter values would mask ordinary words and numbers everywhere; every secret the kit creates is far longer.
 const minKnownLength = 4;
