@@ -101,10 +101,10 @@ describe('contentTag', () => {
     expect(changed(before, await tags(root))).toEqual(['frontend']);
   });
 
-  it('changes only the backend tag when a migration is added', async () => {
+  it('changes backend and mcp_server (which checks the migration journal), not frontend, when a migration is added', async () => {
     const before = await tags(root);
     await writeFile(path.join(root, 'backend/drizzle/0001_next.sql'), 'alter table task add column x int;\n');
-    expect(changed(before, await tags(root))).toEqual(['backend']);
+    expect(changed(before, await tags(root))).toEqual(['backend', 'mcp_server']);
   });
 
   it('changes every tag when the lockfile or the base image changes', async () => {

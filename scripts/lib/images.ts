@@ -164,6 +164,13 @@ export interface BuiltImage {
 
 export async function buildImages(options: BuildImagesOptions): Promise<BuiltImage[]> {
   const docker = $({ env: options.dockerEnv ?? process.env, quiet: true, cwd: options.root });
+  const engine = await docker`docker version --format ${'{{.Server.Version}}'}`.nothrow();
+  if (engine.exitCode !== 0) {
+    throw new ScriptError(
+      `the Docker engine is not reachable: ${engine.stderr.trim().split('\n').pop()}`,
+      'start dockerd (or minikube), or point DOCKER_HOST at a running engine',
+    );
+  }
   const results: BuiltImage[] = [];
   // One at a time: the images share their first stages, so the second and third build reuse the first one's layers.
   for (const component of options.components ?? components) {

@@ -119,7 +119,7 @@ describeTier('docker', missing, 'service images', () => {
     const probe =
       "const fs=require('fs');" +
       "const found=['/usr/local/lib/node_modules/npm','/usr/local/lib/node_modules/corepack','/usr/local/bin/npm'," +
-      "'/usr/local/bin/npx','/usr/local/bin/corepack','/usr/local/bin/yarn','/usr/bin/npm','/usr/bin/apt-get']" +
+      "'/usr/local/bin/npx','/usr/local/bin/corepack','/usr/local/bin/yarn','/usr/bin/npm','/usr/bin/apt-get','/usr/bin/dpkg']" +
       '.filter((p)=>{try{fs.lstatSync(p);return true}catch{return false}});console.log(JSON.stringify(found))';
     for (const component of components) {
       const out = await docker`docker run --rm --read-only --cap-drop ALL --user 1000:1000 ${ref(component)} node -e ${probe}`;
