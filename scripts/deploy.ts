@@ -35,7 +35,7 @@ export const spec = {
     'node-port': { type: 'string', valueName: 'PORT', default: String(defaultNodePort), description: 'NodePort of the frontend (30000-32767)' },
     timeout: { type: 'string', valueName: 'SECONDS', default: '300', description: 'deadline of each stage' },
     'dry-run': { type: 'boolean', default: false, description: 'render and validate only; no cluster, no docker' },
-    out: { type: 'string', valueName: 'DIR', description: 'with --dry-run: where to write the rendered manifests (default: build/k8s)' },
+    out: { type: 'string', valueName: 'DIR', description: 'with --dry-run: where to write the rendered manifests (default: build/k8s-dry-run)' },
   },
   examples: [
     'npx tsx scripts/deploy.ts',
@@ -96,7 +96,7 @@ export function parseDeployArgs(argv: string[]): DeployOptions {
     nodePort: parseInteger('--node-port', values['node-port'], { min: 30000, max: 32767 }),
     timeoutSeconds: parseInteger('--timeout', values.timeout, { min: 10, max: 3600 }),
     dryRun: values['dry-run'],
-    out: path.resolve(values.out ?? path.join(root, 'build', 'k8s')),
+    out: path.resolve(values.out ?? path.join(root, 'build', 'k8s-dry-run')),
   };
 }
 
@@ -200,7 +200,7 @@ async function deploy(o: DeployOptions): Promise<number> {
 
   const docker = await $({ quiet: true, env: childEnv(dockerEnv) })`docker version --format ${'{{.Server.Version}}'}`.nothrow();
   if (docker.exitCode !== 0) throw new ScriptError(`the docker daemon is not reachable: ${docker.stderr.trim().split('\n').pop()}`, 'start Docker, or `minikube start` for minikube’s');
-  const daemon = dockerEnv.DOCKER_HOST ? `minikube’s docker (${dockerEnv.DOCKER_HOST})` : `the local docker ${o.registry ? `, pushing to ${o.registry}` : ''}`;
+  const daemon = dockerEnv.DOCKER_HOST ? `minikube’s docker (${dockerEnv.DOCKER_HOST})` : `the local docker${o.registry ? `, pushing to ${o.registry}` : ''}`;
   log.ok(`building into ${daemon}, engine ${docker.stdout.trim()}`);
 
   // --- build --------------------------------------------------------------------------------------------------------
@@ -228,7 +228,8 @@ async function deploy(o: DeployOptions): Promise<number> {
   const nodeIp = ctx.minikubeProfile ? await minikubeIp(ctx.minikubeProfile) : await firstNodeIp(t);
   const appUrl = `http://${nodeIp ?? 'localhost'}:${o.nodePort}`;
   const files = render(o, images, plan.data, appUrl);
-  const buildDir = path.join(root, 'build', 'k8s');
+  // One folder per target, so deploys to two namespaces at once never apply each other's files.
+  const buildDir = path.join(root, 'build', 'k8s', `${t.context}.${t.namespace}`.replace(/[^A-Za-z0-9._-]/g, '_'));
   const paths = Object.fromEntries(writeRendered(files, buildDir).map((p) => [path.basename(p), p]));
   const objects = files.flatMap((f) => f.objects);
   log.ok(`${objects.length} objects rendered into ${path.relative(root, buildDir)} and validated`);
@@ -292,8 +293,9 @@ async function deploy(o: DeployOptions): Promise<number> {
     // The Secret goes right after the namespace, before anything reads it.
     if (stage.file === '00-namespace.yaml' && secretChanged) {
       await timed(`secret ${secretName}`, async () => {
-        const manifest = await $k({ input: toEnvFile(plan.data) })`kubectl ${kube(t)} create secret generic ${secretName} --from-env-file=/dev/stdin --dry-run=client -o yaml`;
-        await $k({ input: manifest.stdout })`kubectl ${kube(t)} apply --server-side --field-manager=todo-deploy --force-conflicts -f -`;
+        // The values go in on stdin. `cat |` hands kubectl a real pipe: Node's stdin for a child is a socket, which
+        // kubectl cannot open as /dev/stdin.
+        await $k({ input: toEnvFile(plan.data) })`cat | kubectl ${kube(t)} create secret generic ${secretName} --from-env-file=/dev/stdin --dry-run=client -o yaml | kubectl ${kube(t)} apply --server-side --field-manager=todo-deploy --force-conflicts -f -`;
         log.ok(`Secret ${secretName} applied (${Object.keys(plan.data).join(', ')})`);
         return [undefined, 'applied'];
       });
