@@ -73,6 +73,7 @@ describeTier('cluster', missingPrerequisites(), 'test cluster smoke', () => {
   let clusterIp = '';
   let nodePort = 0;
   let work = '';
+  let image = '';
 
   beforeAll(async () => {
     await ensureClusterUp();
@@ -82,6 +83,8 @@ describeTier('cluster', missingPrerequisites(), 'test cluster smoke', () => {
   afterAll(async () => {
     await kubectl(['delete', 'namespace', ns, '--wait=false', '--ignore-not-found']).nothrow();
     if (work) await rm(work, { recursive: true, force: true });
+    // The registry keeps the pushed image; the host's copy is only in the way.
+    if (image) await $({ quiet: true })`docker ${['rmi', image]}`.nothrow();
   });
 
   test('an image pushed to the local registry serves behind ClusterIP and NodePort', async () => {
@@ -90,7 +93,7 @@ describeTier('cluster', missingPrerequisites(), 'test cluster smoke', () => {
     await writeFile(join(work, 'Dockerfile'), 'FROM scratch\nCOPY smoke /smoke\nENTRYPOINT ["/smoke"]\n');
     const env = { ...process.env, CGO_ENABLED: '0', GOTOOLCHAIN: 'local', GOFLAGS: '-buildvcs=false' };
     await $({ cwd: work, env, quiet: true })`go build ${['-ldflags', '-s -w', '-o', 'smoke', '.']}`;
-    const image = `${names.registry}/todo-test-smoke:${Date.now().toString(36)}`;
+    image = `${names.registry}/todo-test-smoke:${Date.now().toString(36)}`;
     const dockerEnv = { ...process.env, DOCKER_BUILDKIT: '0' };
     await $({ cwd: work, env: dockerEnv, quiet: true })`docker ${['build', '-q', '-t', image, '.']}`;
     await $({ quiet: true })`docker ${['push', image]}`;

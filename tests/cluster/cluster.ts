@@ -30,6 +30,7 @@ import { ensurePackages, requireGo } from './lib/packages.js';
 import { generatePki, kubeconfigFor, pki, writeKubeconfig } from './lib/pki.js';
 import { isRunning, logTail, pidsWithArgument, startDaemon, stopDaemon } from './lib/processes.js';
 import { readState, saveState, type ClusterState } from './lib/state.js';
+import { storageClass, storageManifests } from './lib/storage.js';
 
 const usage = 'usage: npx tsx tests/cluster/cluster.ts <up|down|status|env>';
 const q = $({ quiet: true });
@@ -199,6 +200,10 @@ export async function up(log: Logger): Promise<void> {
     return r.stdout.trim() === '1' ? true : 'starting';
   });
   timings.push(['CoreDNS available', seconds(Date.now() - started)]);
+
+  log.step('Storage');
+  await kubectl(['apply', '-f', '-'], await storageManifests());
+  log.ok(`default StorageClass ${storageClass}: local volumes under ${paths.volumes}`);
 
   state.kubeconfigMerged = await mergeIntoUserKubeconfig();
   await saveState(state);

@@ -59,6 +59,7 @@ export const paths = {
   cniDataDir: join(stateDir, 'cni', 'networks'),
   cniBinDir: '/usr/lib/cni',
   podLogs: join(stateDir, 'pod-logs'),
+  volumes: join(stateDir, 'volumes'),
   /** Pushed images outlive `down`, so a later `up` does not force the deploy kit to push everything again. */
   registryData: join(cacheDir, '..', 'registry'),
   images: join(cacheDir, 'images'),
