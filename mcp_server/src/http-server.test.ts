@@ -228,6 +228,15 @@ describe('access control', () => {
     }
   });
 
+  it('refuses oversized bodies (413) and methods a stateless server has no use for (405)', async () => {
+    const auth = { authorization: `Bearer ${token}` };
+    const huge = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: { pad: 'x'.repeat(2_000_000) } });
+    expect((await rawPost(auth, huge)).status).toBe(413);
+    const get = await fetch(mcp.url, { headers: { ...auth, accept: 'text/event-stream' } });
+    expect(get.status).toBe(405);
+    expect((await fetch(mcp.url.replace('/mcp', '/nope'))).status).toBe(404);
+  });
+
   it('answers broken JSON with a JSON-RPC parse error, not a 5xx', async () => {
     const res = await rawPost({ authorization: `Bearer ${token}` }, '{"jsonrpc": "2.0", "method": ');
     expect(res.status).toBe(400);

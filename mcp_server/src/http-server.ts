@@ -115,7 +115,10 @@ export function createRequestHandler(options: HandlerOptions): (req: IncomingMes
     try {
       body = JSON.parse(await readBody(req));
     } catch (error) {
-      if (error instanceof BodyTooLarge) return sendJsonRpcError(res, 413, -32600, 'Request body too large');
+      if (error instanceof BodyTooLarge) {
+        res.setHeader('Connection', 'close');
+        return sendJsonRpcError(res, 413, -32600, 'Request body too large');
+      }
       return sendJsonRpcError(res, 400, -32700, 'Parse error: body is not valid JSON');
     }
 
@@ -170,15 +173,27 @@ function tokenMatches(authorization: string | undefined, expected: Buffer): bool
 
 class BodyTooLarge extends Error {}
 
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBodyBytes) throw new BodyTooLarge();
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= maxBodyBytes) {
+        chunks.push(chunk);
+        return;
+      }
+      // Discard the rest rather than destroy the request, so the 413 still reaches the client.
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.resume();
+      reject(new BodyTooLarge());
+    };
+    const onEnd = () => resolve(Buffer.concat(chunks).toString('utf8'));
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', reject);
+  });
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
