@@ -3,7 +3,7 @@
 // read-only root, no capabilities, a numeric non-root user, against a real PostgreSQL, talking to each other by name.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -88,6 +88,16 @@ describeTier('docker', missing, 'service images', () => {
 
   afterAll(async () => {
     if (context) await rm(context, { recursive: true, force: true });
+  });
+
+  it('skips every build when nothing changed, through the command a user runs', async () => {
+    // The checkout copy has no dependencies installed; borrow the repository's (kept out of the build context anyway).
+    await symlink(path.join(repoRoot, 'node_modules'), path.join(context, 'node_modules'));
+    const again = await $({ cwd: context, env: dockerEnv(), quiet: true })`npx tsx scripts/images.ts build --base-image ${baseImage}`;
+    expect(again.stdout.trim().split('\n')).toEqual(built.map((b) => b.ref));
+    expect(again.stderr).not.toMatch(/Step \d+\/\d+/);
+    const sizes = await $({ cwd: context, env: dockerEnv(), quiet: true })`npx tsx scripts/images.ts sizes --base-image ${baseImage}`;
+    for (const b of built) expect(sizes.stdout).toContain(b.ref);
   });
 
   it('runs as a numeric non-root user, checks its health with node, and starts node directly', async () => {
