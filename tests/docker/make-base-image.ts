@@ -2,7 +2,7 @@
 // machines that cannot pull from a registry (CI here). It keeps the official layout the Dockerfiles rely on: node at
 // /usr/local/bin/node, npm and corepack under /usr/local/lib/node_modules, a `node` user with uid 1000, /bin/sh, and
 // the CA bundle at /etc/ssl/certs/ca-certificates.crt. Usage: `npx tsx tests/docker/make-base-image.ts [--rebuild]`;
-// prints the image reference on stdout.
+// prints the image reference on stdout. As root or under CI=true it starts dockerd when none is running.
 import { execFileSync } from 'node:child_process';
 import { chmod, copyFile, lstat, mkdir, mkdtemp, readlink, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { $ } from 'zx';
+import { dockerEnv, dockerPrerequisites } from './lib/engine.js';
 
 export const baseImageRepository = 'todo-node-base';
 
@@ -163,7 +164,9 @@ async function main(): Promise<void> {
     console.error(`${(error as Error).message}\n${usage}`);
     process.exit(2);
   }
-  console.log(await makeBaseImage({ rebuild }));
+  const missing = await dockerPrerequisites();
+  if (missing.length) throw new Error(`cannot make the base image without ${missing.join('; ')}`);
+  console.log(await makeBaseImage({ rebuild, env: dockerEnv() }));
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
