@@ -79,6 +79,15 @@ describe('pieces of the rules', () => {
     expect(isLocalImage(image)).toBe(local);
   });
 
+  it('reads envalid’s coloured report as the plain one', () => {
+    const s = structuredClone(Object.fromEntries(scenarios)['crash-missing-variable']!);
+    const key = Object.keys(s.logs)[0]!;
+    s.logs[key] = '\x1b[37m================================\x1b[0m\n \x1b[33mMissing\x1b[0m environment variables:\n    \x1b[34mMCP_INTERNAL_TOKEN\x1b[0m: Bearer token\n';
+    const f = analyze(s).findings[0]!;
+    expect(f.cause).toBe('missing-env');
+    expect(f.evidence[0]).toBe('missing or malformed: MCP_INTERNAL_TOKEN');
+  });
+
   it('reads variable names from envalid and from the backend’s report', () => {
     expect(missingVariables('================================\n Missing environment variables:\n    MCP_INTERNAL_TOKEN: Bearer token\n    DATABASE_URL: x\n================================\n')).toEqual(['MCP_INTERNAL_TOKEN', 'DATABASE_URL']);
     expect(missingVariables('backend: invalid environment:\n  BETTER_AUTH_SECRET: is required but not set\nsee .env.example')).toEqual(['BETTER_AUTH_SECRET']);

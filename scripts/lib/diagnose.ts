@@ -397,7 +397,9 @@ function refine(state: ClusterState, f: DiagnosisFinding, pod: FullPod | undefin
       if (/database unreachable/i.test(answer.body)) return withCause('database-unreachable', [line, ...postgresEvidence(state)]);
       return { ...f, evidence: [...f.evidence, line] };
     }
-    if (f.cause === 'crash-loop' && failed.some((m) => m[1] === 'Liveness' || m[1] === 'Startup')) {
+    // Only a kill by the kubelet makes the probe the cause; a process that exits by itself fails its probes too.
+    const killedByProbe = probeEvents.some((e) => e.reason === 'Killing' && /failed (liveness|startup) probe/i.test(e.message ?? ''));
+    if (f.cause === 'crash-loop' && killedByProbe) {
       return withCause('probe-failing', [...(spec ? [describeProbe(spec, 'Liveness'), describeProbe(spec, 'Startup')].filter((x): x is string => Boolean(x)) : []), ...probeEvents.map(formatEvent)]);
     }
     return f;
@@ -620,8 +622,12 @@ function lastExit(cs: ContainerStatus[]): string {
   return t ? `${t.exitCode ?? '?'} ${t.reason ?? ''}`.trim() : '';
 }
 
+// envalid and other CLIs colour their output even without a terminal; the rules match plain text.
+const ansi = /\x1b\[[0-9;]*[A-Za-z]/g;
+
 /** Matches the gathered state against every known cause. Pure: fixtures go straight in. */
-export function analyze(state: ClusterState): Report {
+export function analyze(input: ClusterState): Report {
+  const state: ClusterState = { ...input, logs: Object.fromEntries(Object.entries(input.logs).map(([k, v]) => [k, v.replace(ansi, '')])) };
   const pods = state.pods.filter((p) => inScope(state, p.metadata.labels, p.metadata.name));
   const workloads = state.workloads.filter((w) => inScope(state, w.metadata.labels, w.metadata.name));
   const jobs = workloads.filter((w) => w.kind === 'Job') as unknown as JobObject[];
@@ -869,3 +875,36 @@ export function formatFindings(report: Report): string {
   return report.findings.map((f) => [`${f.object}${f.container ? ` (${f.container})` : ''}: ${f.title} [${f.cause}]`, ...f.evidence.map((e) => `  ${e}`), `  fix: ${f.hint}`].join('\n')).join('\n');
 }
 
+
+/** The component a deploy stage (`deployment/backend`, `job/migrate-…`, `statefulset/postgres`) belongs to. */
+export function componentOfStage(stage: string): DiagnoseComponent | undefined {
+  const [kind, name = ''] = stage.split('/');
+  if (kind === 'job' || name.startsWith('migrate-')) return 'migrate';
+  if (name === 'mcp-server') return 'mcp_server';
+  return (diagnoseComponents as readonly string[]).includes(name) ? (name as DiagnoseComponent) : undefined;
+}
+
+/**
+ * What a failed deploy step prints before it exits: the diagnosis of the stage's component (or of the whole app),
+ * with the failed command's stderr as evidence (e.g. an apply refused for a taken NodePort). Never throws: a
+ * diagnosis that cannot be made must not hide the original failure.
+ */
+export async function explainFailure(t: Target, err: unknown, o: { log: Logger; nodePort?: number }): Promise<Report | undefined> {
+  const stage = (err as { stage?: unknown })?.stage;
+  const stderr = (err as { stderr?: unknown })?.stderr;
+  try {
+    const { report } = await diagnose({
+      context: t.context,
+      namespace: t.namespace,
+      component: typeof stage === 'string' ? componentOfStage(stage) : undefined,
+      errorText: typeof stderr === 'string' && stderr.trim() ? stderr : undefined,
+      nodePort: o.nodePort,
+    });
+    printReport(report, o.log);
+    o.log.info(`more: npx tsx scripts/diagnose.ts --context ${t.context} --namespace ${t.namespace} --ai`);
+    return report;
+  } catch (e) {
+    o.log.warn(`diagnosis failed: ${(e as Error).message}`);
+    return undefined;
+  }
+}
