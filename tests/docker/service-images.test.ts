@@ -7,6 +7,7 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { $ } from 'zx';
 import { buildImages, components, imageSizes, megabytes, type BuiltImage, type Component } from '../../scripts/lib/images.js';
@@ -64,6 +65,12 @@ async function imageConfig(ref: string): Promise<{
 }> {
   const out = await docker`docker image inspect --format ${'{{json .Config}}'} ${ref}`;
   return JSON.parse(out.stdout);
+}
+
+/** A layer inside a `docker save` archive: `<id>/layer.tar` (Docker 20.10) or an OCI blob, possibly gzipped. */
+function layerArchive(data: Buffer): Buffer | undefined {
+  const archive = data[0] === 0x1f && data[1] === 0x8b ? gunzipSync(data) : data;
+  return archive.subarray(257, 262).toString('latin1') === 'ustar' ? archive : undefined;
 }
 
 describeTier('docker', missing, 'service images', () => {
@@ -149,11 +156,12 @@ describeTier('docker', missing, 'service images', () => {
         await docker`docker save --output ${archive} ${ref(component)}`;
         for (const entry of tarEntries(await readFile(archive))) {
           const inImage = `${component}:${entry.name}`;
-          if (entry.name.endsWith('/layer.tar') || entry.name.startsWith('blobs/')) {
+          const layer = layerArchive(entry.data);
+          if (layer) {
             // Base layers are shared by all three images; scan each layer once.
             if (scannedLayers.has(entry.name)) continue;
             scannedLayers.add(entry.name);
-            for (const file of tarEntries(entry.data)) {
+            for (const file of tarEntries(layer)) {
               files++;
               if (/(^|\/)\.env($|\.)/.test(file.name)) findings.push(`${inImage}: ${file.name} is a .env file`);
               if (secrets.some((s) => file.data.includes(s))) findings.push(`${inImage}: ${file.name} holds a test secret`);
