@@ -41,7 +41,7 @@ export async function main(argv: string[]): Promise<number> {
     await $k`kubectl --context ${t.context} delete namespace ${t.namespace} --wait=true --timeout=300s`;
     progress.done(`namespace ${t.namespace} deleted with its volume and Secret`);
   } else {
-    await $k`kubectl ${kube(t)} delete ${appKinds} -l app.kubernetes.io/part-of=todo-chatbot --wait=true --timeout=300s`;
+    await $k`kubectl ${kube(t)} delete ${appKinds} -l app.kubernetes.io/part-of=todo-chatbot --cascade=foreground --wait=true --timeout=300s`;
     progress.done(`deleted ${names.length} objects`);
     const pvcs = await $k`kubectl ${kube(t)} get pvc -o name`;
     log.info(`kept: secret/${secretName}${pvcs.stdout.trim() ? `, ${pvcs.stdout.trim().split('\n').join(', ')}` : ''} (teardown --purge removes them)`);
