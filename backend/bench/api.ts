@@ -6,7 +6,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
-import { cpus } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
@@ -84,6 +85,16 @@ async function waitReady(url: string): Promise<void> {
   throw new Error(`${url} not ready`);
 }
 
+/** CPU time (user + system, ms) a process has used so far, from /proc; undefined where there is no /proc. */
+function cpuMs(pid: number | undefined): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks, 100 per second on Linux
+  } catch {
+    return undefined;
+  }
+}
+
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
 async function main(): Promise<void> {
@@ -138,8 +149,12 @@ async function main(): Promise<void> {
 
     await load(50, 3); // warm-up: JIT, pool connections, prepared plans
     const rows: string[][] = [];
+    const backendPid = children[1]!.pid;
     for (const rate of rates) {
+      const cpuBefore = cpuMs(backendPid);
       const r = await load(rate, duration);
+      const cpuAfter = cpuMs(backendPid);
+      const cpuPerRequest = cpuBefore !== undefined && cpuAfter !== undefined ? ((cpuAfter - cpuBefore) / r.requests.total).toFixed(2) : '-';
       const errors = r.errors + r.timeouts + r.non2xx;
       rows.push([
         `${rate}`,
@@ -149,6 +164,7 @@ async function main(): Promise<void> {
         `${r.latency.max.toFixed(2)}`,
         `${r.requests.total}`,
         `${errors}`,
+        cpuPerRequest,
       ]);
     }
 
@@ -174,7 +190,8 @@ async function main(): Promise<void> {
     chatLatencies.sort((a, b) => a - b);
 
     console.log(`\nTasks API, ${duration} s per rate, 10 connections, PostgreSQL ${await serverVersion()}, ${cpus().length} CPUs (${cpus()[0]?.model.trim()})`);
-    console.log(table(['req/s target', 'req/s done', 'p50 ms', 'p99 ms', 'max ms', 'requests', 'errors'], rows));
+    console.log(`load average during the run: ${loadavg().map((l) => l.toFixed(1)).join(' ')} (other work on the machine inflates the latencies)`);
+    console.log(table(['req/s target', 'req/s done', 'p50 ms', 'p99 ms', 'max ms', 'requests', 'errors', 'backend CPU ms/req'], rows));
     console.log(`\nChat turn, offline model, through the MCP server (${chatLatencies.length} turns)`);
     console.log(
       table(

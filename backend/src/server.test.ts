@@ -2,7 +2,8 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuth } from './auth.js';
-import { openDatabase, type DatabaseHandle } from './db/index.js';
+import { eq } from 'drizzle-orm';
+import { openDatabase, session, type DatabaseHandle } from './db/index.js';
 import { openTestDatabase } from './db/testing.js';
 import { createLogger } from './logger.js';
 import { createApp, startBackend, type RunningBackend } from './server.js';
@@ -40,6 +41,37 @@ describe('health, readiness and request ids', () => {
     expect(given.headers.get('x-request-id')).toBe('trace-abc-123');
     const fresh = await t.app.request('/health');
     expect(fresh.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('accepts a bare or signed bearer token, refuses a tampered, expired or signed-out one', async () => {
+    const user = await t.signUp('Frank');
+    const path = `/api/${user.id}/tasks`;
+    const as = (authorization: string) => t.call({ ...user, headers: { authorization } }, 'GET', path);
+    const signed = user.token;
+    expect(signed).toContain('.');
+    const bare = decodeURIComponent(signed).split('.')[0]!;
+    expect((await as(`Bearer ${signed}`)).status).toBe(200);
+    expect((await as(`Bearer ${bare}`)).status).toBe(200);
+    expect((await as(`Bearer ${bare}.${'A'.repeat(43)}=`)).status).toBe(401);
+    expect((await as(`Bearer ${bare.slice(0, -1)}x`)).status).toBe(401);
+    expect((await as(`Basic ${bare}`)).status).toBe(401);
+    expect((await t.call({ ...user, headers: { cookie: `better-auth.session_token=${bare}` } }, 'GET', path)).status).toBe(401);
+    expect((await t.call({ ...user, headers: { cookie: `better-auth.session_token=${signed}` } }, 'GET', path)).status).toBe(200);
+
+    // Due for the sliding refresh: still signed in, and Better Auth extends the session.
+    const soon = new Date(Date.now() + 3600_000);
+    await t.handle.db.update(session).set({ expiresAt: soon }).where(eq(session.token, bare));
+    expect((await as(`Bearer ${bare}`)).status).toBe(200);
+    const [refreshed] = await t.handle.db.select().from(session).where(eq(session.token, bare));
+    expect(refreshed!.expiresAt.getTime()).toBeGreaterThan(soon.getTime() + 24 * 3600_000);
+
+    await t.handle.db.update(session).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(session.token, bare));
+    expect((await as(`Bearer ${bare}`)).status).toBe(401);
+
+    const other = await t.signUp('Gina');
+    const out = await t.app.request('/api/auth/sign-out', { method: 'POST', headers: other.headers });
+    expect(out.status).toBe(200);
+    expect((await t.call(other, 'GET', `/api/${other.id}/tasks`)).status).toBe(401);
   });
 
   it('answers unknown routes with a JSON 404', async () => {

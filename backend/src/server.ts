@@ -77,18 +77,18 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
   });
 
   app.use('/api/:user_id/*', async (c, next) => {
-    const session = await auth.api.getSession({ headers: c.req.raw.headers });
-    if (!session) throw new ApiError(401, 'unauthorized', 'sign in first: send a bearer token or the session cookie');
+    const callerId = await auth.callerId(c.req.raw.headers);
+    if (!callerId) throw new ApiError(401, 'unauthorized', 'sign in first: send a bearer token or the session cookie');
     // A cookie rides along with cross-site requests; a bearer token never does. Cookie-authenticated writes must
     // come from a trusted origin, as Better Auth requires for its own endpoints.
     const unsafe = !['GET', 'HEAD', 'OPTIONS'].includes(c.req.method);
     if (unsafe && !c.req.header('authorization') && !auth.originAllowed(c.req.raw)) {
       throw new ApiError(403, 'forbidden', 'this origin may not use the session cookie', { field: 'origin' });
     }
-    if (c.req.param('user_id') !== session.user.id) {
+    if (c.req.param('user_id') !== callerId) {
       throw new ApiError(403, 'forbidden', 'this path belongs to another user', { field: 'user_id' });
     }
-    c.set('userId', session.user.id);
+    c.set('userId', callerId);
     await next();
   });
   app.route('/api/:user_id', taskRoutes(deps));
