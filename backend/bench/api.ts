@@ -170,11 +170,13 @@ async function main(): Promise<void> {
 
     // Chat turns, one after another as a person types: add, list, complete, delete, on a steady task list.
     const chatLatencies: number[] = [];
+    let chatCpu = { backend: 0, mcp: 0 };
     let conversationId: number | undefined;
     const script = (n: number) => [`add bench item ${n}`, "what's left?", `mark bench item ${n} as done`, `delete bench item ${n}`];
     for (let i = 0; i < turns + 8; i++) {
       if (i % 20 === 0) conversationId = undefined;
       const message = script(Math.floor(i / 4))[i % 4]!;
+      if (i === 8) chatCpu = { backend: cpuMs(children[1]!.pid) ?? NaN, mcp: cpuMs(children[0]!.pid) ?? NaN };
       const started = performance.now();
       const res = await fetch(`${base}/api/${user.id}/chat`, {
         method: 'POST',
@@ -188,6 +190,9 @@ async function main(): Promise<void> {
       if (i >= 8) chatLatencies.push(ms); // the first turns warm up the MCP session and JIT
     }
     chatLatencies.sort((a, b) => a - b);
+    const perTurn = (now: number | undefined, before: number) => (now === undefined ? '-' : ((now - before) / chatLatencies.length).toFixed(2));
+    const backendCpuPerTurn = perTurn(cpuMs(children[1]!.pid), chatCpu.backend);
+    const mcpCpuPerTurn = perTurn(cpuMs(children[0]!.pid), chatCpu.mcp);
 
     console.log(`\nTasks API, ${duration} s per rate, 10 connections, PostgreSQL ${await serverVersion()}, ${cpus().length} CPUs (${cpus()[0]?.model.trim()})`);
     console.log(`load average during the run: ${loadavg().map((l) => l.toFixed(1)).join(' ')} (other work on the machine inflates the latencies)`);
@@ -195,8 +200,8 @@ async function main(): Promise<void> {
     console.log(`\nChat turn, offline model, through the MCP server (${chatLatencies.length} turns)`);
     console.log(
       table(
-        ['p50 ms', 'p95 ms', 'p99 ms', 'max ms'],
-        [[50, 95, 99, 100].map((p) => (p === 100 ? chatLatencies.at(-1)! : percentile(chatLatencies, p)).toFixed(2))],
+        ['p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'backend CPU ms/turn', 'MCP CPU ms/turn'],
+        [[...[50, 95, 99, 100].map((p) => (p === 100 ? chatLatencies.at(-1)! : percentile(chatLatencies, p)).toFixed(2)), backendCpuPerTurn, mcpCpuPerTurn]],
       ),
     );
   } finally {

@@ -69,7 +69,7 @@ export async function listMessages(
   return rows.reverse();
 }
 
-/** Appends a message and marks the conversation as active now. */
+/** Appends a message and marks the conversation as active now, in one statement (one commit per message). */
 export async function addMessage(
   db: Database,
   input: {
@@ -80,7 +80,15 @@ export async function addMessage(
     toolCalls?: StoredToolCall[];
   },
 ): Promise<Message> {
+  const touched = db.$with('touched').as(
+    db
+      .update(conversation)
+      .set({ updatedAt: sql`now()` })
+      .where(and(eq(conversation.id, input.conversationId), eq(conversation.userId, input.userId)))
+      .returning({ id: conversation.id }),
+  );
   const [row] = await db
+    .with(touched)
     .insert(message)
     .values({
       userId: input.userId,
@@ -90,9 +98,5 @@ export async function addMessage(
       toolCalls: input.toolCalls ?? null,
     })
     .returning();
-  await db
-    .update(conversation)
-    .set({ updatedAt: sql`now()` })
-    .where(and(eq(conversation.id, input.conversationId), eq(conversation.userId, input.userId)));
   return row!;
 }

@@ -99,15 +99,21 @@ describe('conversations API', () => {
     const ids = list.body.map((c: { id: number }) => c.id);
     expect(ids.indexOf(b.body.conversation_id)).toBeLessThan(ids.indexOf(a.body.conversation_id));
     expect(list.body.find((c: { id: number }) => c.id === a.body.conversation_id).title).toBe('first topic');
+    // Continuing the older one makes it the most recent.
+    await t.call(alice, 'POST', `/api/${alice.id}/chat`, { conversation_id: a.body.conversation_id, message: 'back to it' });
+    const again = await t.call(alice, 'GET', `/api/${alice.id}/conversations`);
+    expect(again.body[0].id).toBe(a.body.conversation_id);
+    expect(again.body[0].updated_at > again.body[0].created_at).toBe(true);
     const bobList = await t.call(bob, 'GET', `/api/${bob.id}/conversations`);
     expect(bobList.body.map((c: { id: number }) => c.id)).not.toContain(a.body.conversation_id);
 
     const reload = await t.call(alice, 'GET', `/api/${alice.id}/conversations/${a.body.conversation_id}`);
     expect(reload.status).toBe(200);
-    expect(reload.body.messages).toEqual([
+    expect(reload.body.messages.slice(0, 2)).toEqual([
       { id: expect.any(Number), role: 'user', content: 'first topic', tool_calls: [], created_at: expect.any(String) },
       { id: expect.any(Number), role: 'assistant', content: 'echo: first topic', tool_calls: [], created_at: expect.any(String) },
     ]);
+    expect(reload.body.messages).toHaveLength(4);
   });
 
   it("answers 404 for someone else's conversation and 400 for a bad id", async () => {
