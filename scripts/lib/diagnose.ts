@@ -380,7 +380,7 @@ function refine(state: ClusterState, f: DiagnosisFinding, pod: FullPod | undefin
   }
 
   if (f.cause === 'crash-loop' || f.cause === 'probe-failing') {
-    const probeEvents = events.filter((e) => e.reason === 'Unhealthy' || e.reason === 'Killing' || /probe/i.test(e.message ?? ''));
+    const probeEvents = events.filter((e) => e.reason === 'Unhealthy' || (e.reason === 'Killing' && /probe/i.test(e.message ?? '')));
     const failed = probeEvents.map((e) => /^(Readiness|Liveness|Startup) probe failed: (.*)$/.exec(e.message ?? '')).filter((m): m is RegExpExecArray => Boolean(m));
     const notFound = failed.find((m) => /statuscode: 404/.test(m[2]!));
     if (notFound && spec) {
@@ -637,13 +637,12 @@ export function analyze(input: ClusterState): Report {
   const findings: DiagnosisFinding[] = [];
   if (!state.namespaceExists) {
     findings.push(toDiagnosis(state, { cause: 'not-deployed', object: `namespace/${state.namespace}`, evidence: [`namespace ${state.namespace} does not exist on context ${state.context}`] }, pods));
-  } else if (!state.workloads.length && !state.pods.length) {
-    findings.push(toDiagnosis(state, { cause: 'not-deployed', object: `namespace/${state.namespace}`, evidence: [`namespace ${state.namespace} has no workloads`] }, pods));
   }
 
-  // Pods that are gone or evicted are history; the controller has replaced them.
+  // Evicted pods are history: the controller has replaced them. So are the failed attempts of a Job that completed.
   const evicted = pods.filter((p) => p.status?.phase === 'Failed' && p.status.reason === 'Evicted');
-  const live = pods.filter((p) => !evicted.includes(p));
+  const completedJobs = new Set(workloads.filter((w) => w.kind === 'Job' && w.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True')).map((w) => w.metadata.name));
+  const live = pods.filter((p) => !evicted.includes(p) && !(p.status?.phase === 'Failed' && p.metadata.ownerReferences?.some((o) => o.kind === 'Job' && completedJobs.has(o.name))));
   for (const f of classify({ pods: live, events, jobs, logs: state.logs })) {
     const pod = live.find((p) => `pod/${p.metadata.name}` === f.object);
     findings.push(refine(state, toDiagnosis(state, f, pods), pod));
@@ -666,6 +665,9 @@ export function analyze(input: ClusterState): Report {
   for (const f of referenceFindings(state, pods, workloads, new Set(findings.map((x) => x.cause)))) findings.push(toDiagnosis(state, f, pods));
   for (const f of nodePortFindings(state)) findings.push(toDiagnosis(state, f, pods));
   for (const f of nodeFindings(state)) findings.push(toDiagnosis(state, f, pods));
+  if (state.namespaceExists && !state.workloads.length && !state.pods.length && !findings.length) {
+    findings.push(toDiagnosis(state, { cause: 'not-deployed', object: `namespace/${state.namespace}`, evidence: [`namespace ${state.namespace} has no workloads`] }, pods));
+  }
   const explained = new Set(findings.map((f) => f.component).filter((c): c is string => Boolean(c)));
   for (const f of serviceFindings(state, pods, explained)) findings.push(toDiagnosis(state, f, pods));
 
