@@ -18,6 +18,7 @@ export type CauseId =
   | 'missing-env'
   | 'database-tls'
   | 'database-auth'
+  | 'database-permissions'
   | 'database-unreachable'
   | 'migrations-missing'
   | 'mcp-host-rejected'
@@ -99,6 +100,11 @@ export const causes: Record<CauseId, Cause> = {
     fatal: true,
     hint: 'the postgres volume keeps the password it was first created with: restore the old POSTGRES_PASSWORD, or `teardown.ts --purge` to start with an empty database',
   },
+  'database-permissions': {
+    title: 'postgres refuses its data directory’s permissions',
+    fatal: true,
+    hint: 'the volume’s group permissions were changed under PGDATA: keep `fsGroupChangePolicy: OnRootMismatch` on the postgres pod (k8s/20-postgres.yaml), then delete the pod',
+  },
   'database-unreachable': {
     title: 'the database is not reachable (yet)',
     fatal: false,
@@ -171,6 +177,7 @@ export const textRules: { cause: CauseId; pattern: RegExp }[] = [
   { cause: 'missing-env', pattern: /missing environment variables?|invalid environment variables?|is required but not set|missing required env/i },
   { cause: 'database-tls', pattern: /does not support SSL|SSL\/TLS required|connection requires SSL|no encryption|SSL off|self[- ]signed certificate/i },
   { cause: 'database-auth', pattern: /password authentication failed/i },
+  { cause: 'database-permissions', pattern: /data directory "[^"]+" has invalid permissions|data directory "[^"]+" has wrong ownership/i },
   { cause: 'mcp-host-rejected', pattern: /invalid host header|DNS rebinding|rejected foreign Host|Host not allowed/i },
   { cause: 'read-only-filesystem', pattern: /EROFS|read-only file system/i },
   { cause: 'node-port-taken', pattern: /provided port is already allocated/i },
