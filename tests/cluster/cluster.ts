@@ -38,6 +38,8 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 
 export async function up(log: Logger): Promise<void> {
   const previous = await readState();
+  // The engine is shared with other tools and may have been stopped since: check it even when the cluster runs.
+  if (previous) await ensureDockerd(log);
   if (previous) {
     if (previous.daemons.every(isRunning) && (await apiReady()) && (await nodeReady())) {
       log.ok(`cluster already up (context ${names.context}, registry ${names.registry})`);
