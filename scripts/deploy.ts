@@ -194,6 +194,14 @@ async function deploy(o: DeployOptions): Promise<number> {
       'pass --registry HOST:PORT (a registry the nodes can pull from); with minikube, deploy.ts builds into its docker instead',
     );
   }
+  // The shell's docker may point elsewhere (another minikube profile, a remote engine); say which one builds.
+  const shell = readToolEnv();
+  if (dockerEnv.DOCKER_HOST && shell.DOCKER_HOST && shell.DOCKER_HOST !== dockerEnv.DOCKER_HOST) {
+    log.warn(`this shell's docker points at ${shell.DOCKER_HOST}; images are built in ${ctx.minikubeProfile}'s daemon (${dockerEnv.DOCKER_HOST}) instead`);
+  }
+  if (!ctx.minikubeProfile && shell.MINIKUBE_ACTIVE_DOCKERD) {
+    log.warn(`this shell's docker is minikube's (${shell.MINIKUBE_ACTIVE_DOCKERD}): images are built there and pushed from there to ${o.registry}; run \`eval $(minikube docker-env -u)\` to use the local daemon`);
+  }
   const readyz = await $k`kubectl --context ${t.context} get --raw /readyz --request-timeout=10s`.nothrow();
   if (readyz.exitCode !== 0) throw new ScriptError(`the cluster behind ${ctx.name} is not reachable: ${readyz.stderr.trim()}`, 'check `kubectl cluster-info`');
   log.ok('API server ready');

@@ -145,6 +145,9 @@ function nonEmpty(env: NodeJS.ProcessEnv): Record<string, string> {
 export const toolEnvSpecs = {
   CI: str({ default: '' }),
   NODE_IMAGE: imageRef({ default: undefined, desc: 'base image for the service images' }),
+  // Where this shell's docker CLI points (e.g. after `eval $(minikube docker-env)`), to warn about a mismatch.
+  DOCKER_HOST: str({ default: undefined }),
+  MINIKUBE_ACTIVE_DOCKERD: str({ default: undefined }),
 } as const;
 
 export function readToolEnv(): CleanedEnv<typeof toolEnvSpecs> {
