@@ -334,6 +334,11 @@ function commandsFor(state: ClusterState, object: string, container?: string, pr
   return [`${k} get ${kind} ${name} -o yaml`];
 }
 
+/** Log lines with stack traces run to kilobytes; the start says what happened. */
+function shorten(evidence: string): string {
+  return evidence.split('\n').map((l) => (l.length > 400 ? `${l.slice(0, 400)}…` : l)).join('\n');
+}
+
 function toDiagnosis(state: ClusterState, f: Finding | Omit<DiagnosisFinding, 'commands' | 'title' | 'fatal' | 'hint'>, pods: FullPod[]): DiagnosisFinding {
   const info = causeInfo(f.cause);
   const pod = pods.find((p) => `pod/${p.metadata.name}` === f.object);
@@ -379,6 +384,14 @@ function refine(state: ClusterState, f: DiagnosisFinding, pod: FullPod | undefin
     return { ...f, evidence: [...f.evidence, line] };
   }
 
+  // The service's own readiness answer, asked now, outranks log lines that may date from before a dependency came up.
+  const answer = state.probes?.[`${pod.metadata.name}/${f.container}`];
+  if (answer && ['probe-failing', 'database-unreachable', 'migrations-missing'].includes(f.cause)) {
+    const line = `GET ${answer.path} from inside the pod -> ${answer.status || 'no answer'} ${answer.body.trim().slice(0, 300)}`;
+    if (/not migrated/i.test(answer.body)) return withCause('migrations-missing', [line, ...migrateJobEvidence(state)], true);
+    if (/database unreachable/i.test(answer.body)) return withCause('database-unreachable', [line, ...f.evidence, ...postgresEvidence(state)], true);
+  }
+
   if (f.cause === 'crash-loop' || f.cause === 'probe-failing') {
     const probeEvents = events.filter((e) => e.reason === 'Unhealthy' || (e.reason === 'Killing' && /probe/i.test(e.message ?? '')));
     const failed = probeEvents.map((e) => /^(Readiness|Liveness|Startup) probe failed: (.*)$/.exec(e.message ?? '')).filter((m): m is RegExpExecArray => Boolean(m));
@@ -390,13 +403,7 @@ function refine(state: ClusterState, f: DiagnosisFinding, pod: FullPod | undefin
     }
     const extra = f.cause === 'crash-loop' ? extraTextRules.find((r) => r.pattern.test(logs))?.cause : undefined;
     if (extra) return refine(state, withCause(extra), pod);
-    const answer = state.probes?.[`${pod.metadata.name}/${f.container}`];
-    if (answer) {
-      const line = `GET ${answer.path} from inside the pod -> ${answer.status || 'no answer'} ${answer.body.trim().slice(0, 300)}`;
-      if (/not migrated/i.test(answer.body)) return withCause('migrations-missing', [line, ...migrateJobEvidence(state)]);
-      if (/database unreachable/i.test(answer.body)) return withCause('database-unreachable', [line, ...postgresEvidence(state)]);
-      return { ...f, evidence: [...f.evidence, line] };
-    }
+    if (answer) return { ...f, evidence: [...f.evidence, `GET ${answer.path} from inside the pod -> ${answer.status || 'no answer'} ${answer.body.trim().slice(0, 300)}`] };
     // Only a kill by the kubelet makes the probe the cause; a process that exits by itself fails its probes too.
     const killedByProbe = probeEvents.some((e) => e.reason === 'Killing' && /failed (liveness|startup) probe/i.test(e.message ?? ''));
     if (f.cause === 'crash-loop' && killedByProbe) {
@@ -689,6 +696,7 @@ export function analyze(input: ClusterState): Report {
   }
   const order = (f: DiagnosisFinding) => (f.fatal ? 0 : f.cause === 'no-endpoints' || f.cause === 'unknown' ? 2 : 1);
   findings.sort((a, b) => order(a) - order(b));
+  for (const f of findings) f.evidence = f.evidence.map(shorten);
 
   return {
     context: state.context,
