@@ -1,17 +1,21 @@
 import { execFile } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 // diagnose.ts is run for real. The kubectl on PATH is a stand-in that records its calls, which proves that bad
 // arguments stop the script before it reads anything, and one that answers like an unreachable API server.
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
 
+const bins: string[] = [];
+afterAll(() => bins.forEach((b) => rmSync(b, { recursive: true, force: true })));
+
 function fakeKubectl(script: string): { bin: string; calls: string } {
   const bin = mkdtempSync(path.join(tmpdir(), 'diagnose-bin-'));
+  bins.push(bin);
   const calls = path.join(bin, 'calls.log');
   writeFileSync(calls, '');
   writeFileSync(path.join(bin, 'kubectl'), `#!/bin/sh\necho "kubectl $*" >> ${calls}\n${script}\n`);

@@ -1,7 +1,9 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { bundleText, prepareHandoff } from './ai-handoff.js';
 import { analyze, causeInfo, diagnoseState, effectivePullPolicy, isLocalImage, missingVariables, printReport, type ClusterState } from './diagnose.js';
 import { createLogger } from './log.js';
@@ -95,6 +97,8 @@ describe('pieces of the rules', () => {
 });
 
 describe('redaction of what diagnosis prints and hands over', () => {
+  const work = mkdtempSync(path.join(tmpdir(), 'diagnose-test-'));
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
   const secretValues = ['fixtureAuthSecretfixtureAuthSecret00', 'fixtureMcpToken0000', 'fixturePgPassword1', 'postgres://todo:fixturePgPassword1@postgres:5432/todo'];
 
   it.each(scenarios)('%s: no Secret value in the report, the printout, the JSON or the AI bundle', (_name, s) => {
@@ -102,7 +106,7 @@ describe('redaction of what diagnosis prints and hands over', () => {
     const out = capture();
     const err = capture();
     printReport(report, createLogger({ out: out.stream, err: err.stream, color: false }));
-    const handoff = prepareHandoff(report, state, redactor);
+    const handoff = prepareHandoff(report, state, redactor, mkdtempSync(path.join(work, 'bundle-')));
     const outputs = [out.text(), err.text(), JSON.stringify(report), JSON.stringify(state), bundleText(report, state, redactor), readFileSync(handoff.file, 'utf8'), handoff.kubectlAi, handoff.kagentTask];
     for (const text of outputs) for (const v of secretValues) expect(text).not.toContain(v);
   });
