@@ -66,7 +66,8 @@ async function freePort(): Promise<number> {
 }
 
 function run(entry: string, env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', entry], {
+  const profile = process.env.BENCH_CPU_PROF ? [`--cpu-prof`, `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  return spawn(process.execPath, [...profile, '--import', 'tsx', entry], {
     cwd: root,
     env: { PATH: process.env.PATH, NODE_ENV: 'production', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -147,7 +148,7 @@ async function main(): Promise<void> {
     const load = (rate: number, seconds: number) =>
       autocannon({ url: base, connections: 10, overallRate: rate, duration: seconds, headers, requests });
 
-    await load(50, 3); // warm-up: JIT, pool connections, prepared plans
+    await load(100, 10); // warm-up: JIT, pool connections, prepared plans
     const rows: string[][] = [];
     const backendPid = children[1]!.pid;
     for (const rate of rates) {
