@@ -287,6 +287,13 @@ async function deploy(o: DeployOptions): Promise<number> {
     );
   }
   log.ok(`capacity: needs ${formatResources(need)}, ${formatResources(free)} free`);
+  const services = await getJson<{ items: { metadata: { name: string; namespace: string }; spec: { ports?: { nodePort?: number }[] } }[] }>([
+    '--context', t.context, 'get', 'services', '--all-namespaces',
+  ]);
+  const holder = services.items.find((s) => s.metadata.namespace !== t.namespace && s.spec.ports?.some((p) => p.nodePort === o.nodePort));
+  if (holder) {
+    throw new ScriptError(`NodePort ${o.nodePort} is taken by service/${holder.metadata.name} in ${holder.metadata.namespace}`, 'choose another with --node-port (30000-32767)');
+  }
 
   // --- point of no return: from here on the cluster changes ---------------------------------------------------------
   log.step('Apply');
