@@ -219,7 +219,7 @@ describeTier('cluster', tierPrerequisites(), 'deploy kit on a real cluster', () 
         `fetch(${JSON.stringify(url)}, { signal: AbortSignal.timeout(3000) }).then((r) => console.log('reached', r.status), (e) => console.log('blocked', e.cause?.code ?? e.name))`,
       ]).nothrow();
     const toBackend = await probe('http://backend:8000/health');
-    expect(toBackend.stdout, 'the frontend reaches the backend it is allowed to').toMatch(/^reached 200/);
+    expect(toBackend.stdout, 'the frontend reaches the backend it is allowed to').toMatch(/^reached \d+/);
     const toMcp = (await probe('http://mcp-server:8001/health')).stdout.trim();
     const policies = (await kube(['get', 'networkpolicies', '-o', 'name'])).stdout.trim().split('\n').filter(Boolean);
     expect(policies.length, 'the deploy applied its NetworkPolicies').toBeGreaterThan(0);

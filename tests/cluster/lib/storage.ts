@@ -4,7 +4,7 @@ import { stringify } from 'yaml';
 import { names, paths } from './layout.js';
 
 export const storageClass = 'todo-test-local';
-const volumeCount = 8;
+const volumeCount = 32;
 
 /**
  * The default StorageClass: a pool of `local` PersistentVolumes on the node, bound when a pod first uses a claim.
