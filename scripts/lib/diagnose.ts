@@ -791,9 +791,9 @@ export async function gather(t: Target, o: GatherOptions = {}): Promise<ClusterS
 
   const tail = String(o.tail ?? 40);
   const scoped = pods.filter((p) => inScope(state, p.metadata.labels, p.metadata.name));
-  await Promise.all(
+  await inBatches(
     scoped.flatMap((p) =>
-      [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])].map(async (cs) => {
+      [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])].map((cs) => async () => {
         const name = p.metadata.name;
         if (cs.restartCount > 0 || cs.lastState?.terminated) {
           const prev = await $k`kubectl ${kube(t)} logs ${name} -c ${cs.name} --previous --tail ${tail}`.nothrow();
@@ -813,6 +813,11 @@ export async function gather(t: Target, o: GatherOptions = {}): Promise<ClusterS
     ),
   );
   return state;
+}
+
+/** Runs the tasks a few at a time: a scaled-up namespace must not start a hundred kubectl processes at once. */
+async function inBatches(tasks: (() => Promise<void>)[], size = 6): Promise<void> {
+  for (let i = 0; i < tasks.length; i += size) await Promise.all(tasks.slice(i, i + size).map((t) => t()));
 }
 
 /** The readiness endpoint's status and body, fetched by the container's own Node (our images have no curl). */
