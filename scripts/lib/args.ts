@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { log } from './log.js';
 
 /** Bad command-line input: the script prints the message and its usage and exits 2 without changing anything. */
 export class UsageError extends Error {
@@ -171,8 +172,9 @@ export function runMain(spec: CommandSpec, main: (argv: string[]) => Promise<num
         process.exitCode = 2;
       } else {
         const e = err as Error & { hint?: string };
-        process.stderr.write(`\n✖ ${e?.message ?? String(err)}\n`);
-        if (e?.hint) process.stderr.write(`  hint: ${e.hint}\n`);
+        // A failed command's message can quote its output; secrets the script registered stay masked here too.
+        process.stderr.write(log.mask(`\n✖ ${e?.message ?? String(err)}\n`));
+        if (e?.hint) process.stderr.write(log.mask(`  hint: ${e.hint}\n`));
         process.exitCode = 1;
       }
     },
