@@ -1,3 +1,4 @@
+import { randomBytes, randomInt } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -109,6 +110,28 @@ describe('redaction of what diagnosis prints and hands over', () => {
     const handoff = prepareHandoff(report, state, redactor, mkdtempSync(path.join(work, 'bundle-')));
     const outputs = [out.text(), err.text(), JSON.stringify(report), JSON.stringify(state), bundleText(report, state, redactor), readFileSync(handoff.file, 'utf8'), handoff.kubectlAi, handoff.kagentTask];
     for (const text of outputs) for (const v of secretValues) expect(text).not.toContain(v);
+  });
+
+  it('generated secrets planted in the Secret, in pod env and in every log never come out (100 rounds)', () => {
+    const all = scenarios.map(([, s]) => s).filter((s) => s.pods.length);
+    for (let round = 0; round < 100; round++) {
+      const s = structuredClone(all[round % all.length]!);
+      const secrets = Array.from({ length: 4 }, () => randomBytes(randomInt(12, 40)).toString(round % 2 ? 'base64url' : 'hex'));
+      const [auth, token, password, apiKey] = secrets as [string, string, string, string];
+      const url = `postgres://todo:${encodeURIComponent(password)}@postgres:5432/todo`;
+      s.secret = { kind: 'Secret', metadata: { name: 'todo-secrets' }, data: Object.fromEntries(Object.entries({ BETTER_AUTH_SECRET: auth, MCP_INTERNAL_TOKEN: token, POSTGRES_PASSWORD: password, DATABASE_URL: url }).map(([k, v]) => [k, Buffer.from(v).toString('base64')])) };
+      s.pods[0]!.spec!.containers![0]!.env = [...(s.pods[0]!.spec!.containers![0]!.env ?? []), { name: 'OPENAI_API_KEY', value: apiKey }];
+      const leak = [`connecting to ${url}`, `Authorization: Bearer ${token}`, `BETTER_AUTH_SECRET=${auth}`, `{"msg":"start","apiKey":"${apiKey}","password":"${password}"}`, `retrying with ${token}`].join('\n');
+      for (const p of s.pods) for (const c of p.status?.containerStatuses ?? []) s.logs[`${p.metadata.name}/${c.name}`] = `${s.logs[`${p.metadata.name}/${c.name}`] ?? ''}${leak}\n`;
+      s.errorText = `${s.errorText ?? ''}\nfailed with ${url}`;
+      const { report, state, redactor } = diagnoseState(s);
+      const out = capture();
+      const err = capture();
+      printReport(report, createLogger({ out: out.stream, err: err.stream, color: false }));
+      const handoff = prepareHandoff(report, state, redactor, mkdtempSync(path.join(work, 'bundle-')));
+      const outputs = [out.text(), err.text(), JSON.stringify(report), JSON.stringify(state), readFileSync(handoff.file, 'utf8'), handoff.kubectlAi, handoff.kagentTask];
+      for (const text of outputs) for (const v of [...secrets, url, encodeURIComponent(password)]) expect(text).not.toContain(v);
+    }
   });
 
   it('keeps the evidence that is not secret', () => {
