@@ -187,6 +187,9 @@ export const textRules: { cause: CauseId; pattern: RegExp }[] = [
     cause: 'database-unreachable',
     pattern: /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|getaddrinfo|Connection terminated unexpectedly|the database system is starting up|connect ETIMEDOUT/i,
   },
+  // The backend's own report of bad variables, and the driver's words when a hosted database requires TLS.
+  { cause: 'missing-env', pattern: /invalid environment:/i },
+  { cause: 'database-tls', pattern: /connection is insecure|SSL connection is required/i },
 ];
 
 export function classifyText(text: string): CauseId | undefined {
