@@ -44,7 +44,7 @@ export const spec = {
   ],
 } as const satisfies CommandSpec;
 
-/** Deadlines in seconds; --timeout replaces each of them. */
+/** One manifest file, applied when something in it changed, then (for workloads) waited for under --timeout. */
 interface Stage {
   file: string;
   /** The workload to wait for after applying the file. */
