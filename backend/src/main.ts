@@ -27,13 +27,15 @@ async function main(): Promise<void> {
       : undefined,
     agentMaxTurns: env.AGENT_MAX_TURNS,
     logger,
+    drainMs: 2000,
   });
   logger.info(
     { url: backend.url, database: handle.kind, model: env.OPENAI_API_KEY ? env.OPENAI_MODEL : 'offline' },
     'backend listening',
   );
 
-  // Kubernetes sends SIGTERM at every rollout: stop accepting, let in-flight requests finish, then close the pool.
+  // Kubernetes sends SIGTERM at every rollout (after the pod's preStop pause): answer for two more seconds while
+  // telling clients to reconnect elsewhere, stop accepting, let in-flight requests finish, then close the pool.
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

@@ -36,6 +36,16 @@ describe('health, readiness and request ids', () => {
     expect((await app.request('/health')).status).toBe(200);
   });
 
+  it('asks clients to drop keep-alive connections while draining', async () => {
+    const logger = createLogger('silent');
+    const auth = createAuth({ db: t.handle.db, secret: TEST_SECRET, baseURL: 'http://localhost:3000' });
+    const app = createApp({ db: t.handle, auth, agent: echoAgent(), logger }, { draining: () => true });
+    const ready = await app.request('/ready');
+    expect(ready.status).toBe(503);
+    expect(ready.headers.get('connection')).toBe('close');
+    expect((await t.app.request('/health')).headers.get('connection')).toBeNull();
+  });
+
   it('returns the caller’s X-Request-Id or a fresh one', async () => {
     const given = await t.app.request('/health', { headers: { 'x-request-id': 'trace-abc-123' } });
     expect(given.headers.get('x-request-id')).toBe('trace-abc-123');
@@ -186,6 +196,26 @@ describe('cookie sessions through the frontend proxy, and shutdown', () => {
     expect(forged.status).toBe(403);
     const after = await fetch(`${proxyOrigin}/api/${userId}/tasks`, { headers: { cookie } });
     expect(((await after.json()) as unknown[]).length).toBe(1);
+  });
+
+  it('keeps answering during the drain, with Connection: close, then refuses', async () => {
+    const draining = await startBackend({
+      db,
+      port: 0,
+      host: '127.0.0.1',
+      betterAuthSecret: TEST_SECRET,
+      agent: echoAgent(),
+      logger: createLogger('silent'),
+      drainMs: 1500,
+    });
+    expect((await fetch(`${draining.url}/ready`)).status).toBe(200);
+    const closing = draining.close();
+    const during = await fetch(`${draining.url}/health`);
+    expect(during.status).toBe(200);
+    expect(during.headers.get('connection')).toBe('close');
+    expect((await fetch(`${draining.url}/ready`)).status).toBe(503);
+    await closing;
+    await expect(fetch(`${draining.url}/health`)).rejects.toThrow();
   });
 
   it('stops accepting on close after finishing in-flight requests', async () => {

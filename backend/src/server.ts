@@ -35,6 +35,9 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
     const log = logger.child({ requestId: c.get('requestId') });
     c.set('log', log);
     await next();
+    // While stopping, every answer asks the client to drop its keep-alive connection, so the next request opens a
+    // fresh one to another replica instead of racing the close of this one.
+    if (options.draining?.()) c.header('Connection', 'close');
     const path = c.req.path;
     if (path === '/health' || path === '/ready') return;
     log.info(
@@ -119,6 +122,8 @@ export interface BackendOptions {
   /** A ready agent instead of one built from the MCP and model settings; the caller then owns closing it. */
   agent?: ChatAgent;
   signInPerMinute?: number;
+  /** On close, how long to keep answering (with `Connection: close`, /ready 503) before refusing connections. */
+  drainMs?: number;
 }
 
 export interface RunningBackend {
@@ -159,6 +164,7 @@ export async function startBackend(options: BackendOptions): Promise<RunningBack
     close: () =>
       (closing ??= (async () => {
         draining = true;
+        if (options.drainMs) await new Promise((resolve) => setTimeout(resolve, options.drainMs));
         await new Promise<void>((resolve) => {
           // Idle keep-alive sockets close at once; a request still running after 10 s is cut off.
           const force = setTimeout(() => (server as import('node:http').Server).closeAllConnections?.(), 10_000);
