@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { $ } from 'zx';
 import { commonOptions, isEntry, parseCommand, parseInteger, parseRegistry, runMain, ScriptError, UsageError, type CommandSpec } from './lib/args.js';
 import { causes, classifyText } from './lib/diagnose-rules.js';
+import { explainFailure } from './lib/diagnose.js';
 import { childEnv, EnvProblems, readDeployEnv, readToolEnv, type DeployEnv } from './lib/env.js';
 import { buildImages, components, imageRef, type Component } from './lib/images.js';
 import {
@@ -304,33 +305,39 @@ async function deploy(o: DeployOptions): Promise<number> {
   };
   const stageObjects = (file: string) => files.find((f) => f.file === file)?.objects ?? [];
 
-  for (const stage of stages) {
-    if (!paths[stage.file]) continue;
-    const isChanged = stageObjects(stage.file).some((x) => changed.has(`${x.kind}/${x.metadata.name}`));
-    const g = stage.gate?.kind === 'job' ? { ...stage.gate, name: job.metadata.name } : stage.gate;
-    const needsGate = g && (isChanged || unhealthy.some((u) => u.file === stage.file));
-    await timed(stage.file.replace(/^\d\d-|\.yaml$/g, ''), async () => {
-      if (isChanged) {
-        if (stage.file === '30-migrate-job.yaml' && liveJob) {
-          // A failed Job of the same name cannot be re-run in place: Jobs are immutable.
-          await $k`kubectl ${kube(t)} delete job ${job.metadata.name} --wait=true`;
+  try {
+    for (const stage of stages) {
+      if (!paths[stage.file]) continue;
+      const isChanged = stageObjects(stage.file).some((x) => changed.has(`${x.kind}/${x.metadata.name}`));
+      const g = stage.gate?.kind === 'job' ? { ...stage.gate, name: job.metadata.name } : stage.gate;
+      const needsGate = g && (isChanged || unhealthy.some((u) => u.file === stage.file));
+      await timed(stage.file.replace(/^\d\d-|\.yaml$/g, ''), async () => {
+        if (isChanged) {
+          if (stage.file === '30-migrate-job.yaml' && liveJob) {
+            // A failed Job of the same name cannot be re-run in place: Jobs are immutable.
+            await $k`kubectl ${kube(t)} delete job ${job.metadata.name} --wait=true`;
+          }
+          const out = await apply(stage.file);
+          log.ok(`${stage.file}: ${summarizeApply(out.stdout)}`);
         }
-        const out = await apply(stage.file);
-        log.ok(`${stage.file}: ${summarizeApply(out.stdout)}`);
-      }
-      if (needsGate) await gate({ target: t, kind: g.kind, name: g.name, appLabel: g.app, timeoutSeconds: o.timeoutSeconds, log });
-      return [undefined, isChanged ? (needsGate ? 'applied, ready' : 'applied') : needsGate ? 'unchanged, ready' : 'unchanged'];
-    });
-    // The Secret goes right after the namespace, before anything reads it.
-    if (stage.file === '00-namespace.yaml' && secretChanged) {
-      await timed(`secret ${secretName}`, async () => {
-        // The values go in on stdin. `cat |` hands kubectl a real pipe: Node's stdin for a child is a socket, which
-        // kubectl cannot open as /dev/stdin.
-        await $k({ input: toEnvFile(plan.data) })`cat | kubectl ${kube(t)} create secret generic ${secretName} --from-env-file=/dev/stdin --dry-run=client -o yaml | kubectl ${kube(t)} apply --server-side --field-manager=todo-deploy --force-conflicts -f -`;
-        log.ok(`Secret ${secretName} applied (${Object.keys(plan.data).join(', ')})`);
-        return [undefined, 'applied'];
+        if (needsGate) await gate({ target: t, kind: g.kind, name: g.name, appLabel: g.app, timeoutSeconds: o.timeoutSeconds, log });
+        return [undefined, isChanged ? (needsGate ? 'applied, ready' : 'applied') : needsGate ? 'unchanged, ready' : 'unchanged'];
       });
+      // The Secret goes right after the namespace, before anything reads it.
+      if (stage.file === '00-namespace.yaml' && secretChanged) {
+        await timed(`secret ${secretName}`, async () => {
+          // The values go in on stdin. `cat |` hands kubectl a real pipe: Node's stdin for a child is a socket, which
+          // kubectl cannot open as /dev/stdin.
+          await $k({ input: toEnvFile(plan.data) })`cat | kubectl ${kube(t)} create secret generic ${secretName} --from-env-file=/dev/stdin --dry-run=client -o yaml | kubectl ${kube(t)} apply --server-side --field-manager=todo-deploy --force-conflicts -f -`;
+          log.ok(`Secret ${secretName} applied (${Object.keys(plan.data).join(', ')})`);
+          return [undefined, 'applied'];
+        });
+      }
     }
+  } catch (err) {
+    // A failed gate or apply: say why (pods, events, logs, the known cause and its fix) before exiting.
+    await explainFailure(t, err, { log, nodePort: o.nodePort });
+    throw err;
   }
   if (changed.has(`Job/${job.metadata.name}`)) {
     // Earlier images' migrate Jobs have done their work.

@@ -39,6 +39,8 @@ describe('classifyText', () => {
     ['The Job "migrate-x" is invalid: spec.template: Invalid value: ...: field is immutable', 'immutable-field'],
     ['Error: Invalid Host header: mcp-server:8001', 'mcp-host-rejected'],
     ["Error: EROFS: read-only file system, open '/app/frontend/.next/cache/x'", 'read-only-filesystem'],
+    // envalid's own report, coloured as it prints it in a container log.
+    ['\x1b[33m================================\x1b[0m\n \x1b[31mMissing\x1b[0m environment variables:\n    \x1b[33mMCP_INTERNAL_TOKEN\x1b[0m', 'missing-env'],
     ['all good', undefined],
   ])('%s', (text, cause) => expect(classifyText(text)).toBe(cause));
 });

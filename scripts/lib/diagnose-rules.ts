@@ -193,7 +193,9 @@ export const textRules: { cause: CauseId; pattern: RegExp }[] = [
 ];
 
 export function classifyText(text: string): CauseId | undefined {
-  return textRules.find((r) => r.pattern.test(text))?.cause;
+  // Colour codes (envalid colours its report) would split the words the rules look for.
+  const plain = text.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
+  return textRules.find((r) => r.pattern.test(plain))?.cause;
 }
 
 // --- the parts of kubectl's JSON the rules read ------------------------------------------------------------------
