@@ -1,5 +1,6 @@
+import { mkdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { $ } from 'zx';
 import type { Logger } from '../../../scripts/lib/log.js';
@@ -59,6 +60,7 @@ export const userKubeconfig = join(homedir(), '.kube', 'config');
 export async function mergeIntoUserKubeconfig(): Promise<string> {
   const user = `${names.context}-admin`;
   const cfg = ['--kubeconfig', userKubeconfig];
+  await mkdir(dirname(userKubeconfig), { recursive: true });
   await $({ quiet: true })`kubectl ${['config', ...cfg, 'set-cluster', names.context, `--server=https://${net.nodeIp}:${net.apiPort}`, `--certificate-authority=${pki.ca}`, '--embed-certs=true']}`;
   await $({ quiet: true })`kubectl ${['config', ...cfg, 'set-credentials', user, `--client-certificate=${join(paths.pki, 'admin.crt')}`, `--client-key=${join(paths.pki, 'admin.key')}`, '--embed-certs=true']}`;
   await $({ quiet: true })`kubectl ${['config', ...cfg, 'set-context', names.context, `--cluster=${names.context}`, `--user=${user}`]}`;
