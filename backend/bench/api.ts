@@ -1,5 +1,7 @@
 // Measures the tasks API at fixed request rates and the chat turn with the offline model, against real
 // PostgreSQL, with backend and MCP server running as their own processes exactly as `src/main.ts` starts them.
+// The load is open-loop: request i leaves at start + i/rate whether or not earlier ones have returned, so a slow
+// answer cannot hide the queue behind it (tools that send each second's quota in a burst measure their own burst).
 //
 //   TEST_POSTGRES_URL=postgres://postgres:postgres@127.0.0.1:5432/postgres npm run bench -w @todo/backend
 //   options: --rates 50,100,200  --duration 15  --turns 200
@@ -10,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
+import { Agent, request as httpRequest } from 'node:http';
 import pg from 'pg';
 import { migrateDatabase, openDatabase } from '../src/db/index.js';
 
@@ -139,14 +141,50 @@ async function main(): Promise<void> {
     }
 
     // A realistic mix: the list is what every page load and refresh asks for; reads and toggles of one task follow.
-    const requests: autocannon.Request[] = [
+    const mix: { method: string; path: string }[] = [
       { method: 'GET', path: `/api/${user.id}/tasks` },
       { method: 'GET', path: `/api/${user.id}/tasks/${ids[3]}` },
       { method: 'GET', path: `/api/${user.id}/tasks?status=pending` },
       { method: 'PATCH', path: `/api/${user.id}/tasks/${ids[5]}/complete` },
     ];
-    const load = (rate: number, seconds: number) =>
-      autocannon({ url: base, connections: 10, overallRate: rate, duration: seconds, headers, requests });
+    const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+    const send = (r: { method: string; path: string }) =>
+      new Promise<number>((done, fail) => {
+        const req = httpRequest(`${base}${r.path}`, { method: r.method, headers, agent }, (res) => {
+          res.resume();
+          res.on('end', () => done(res.statusCode ?? 0));
+        });
+        req.on('error', fail);
+        req.end();
+      });
+    const load = async (rate: number, seconds: number) => {
+      const total = Math.round(rate * seconds);
+      const latencies: number[] = [];
+      let errors = 0;
+      const inflight: Promise<void>[] = [];
+      const start = performance.now() + 20;
+      for (let i = 0; i < total; i++) {
+        const due = start + (i * 1000) / rate;
+        const wait = due - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        const sent = performance.now();
+        inflight.push(
+          send(mix[i % mix.length]!).then(
+            (status) => {
+              latencies.push(performance.now() - sent);
+              if (status >= 400) errors++;
+            },
+            () => {
+              errors++;
+            },
+          ),
+        );
+      }
+      await Promise.all(inflight);
+      const elapsed = (performance.now() - start) / 1000;
+      latencies.sort((a, b) => a - b);
+      return { achieved: total / elapsed, latencies, errors };
+    };
 
     await load(100, 10); // warm-up: JIT, pool connections, prepared plans
     const rows: string[][] = [];
@@ -155,19 +193,20 @@ async function main(): Promise<void> {
       const cpuBefore = cpuMs(backendPid);
       const r = await load(rate, duration);
       const cpuAfter = cpuMs(backendPid);
-      const cpuPerRequest = cpuBefore !== undefined && cpuAfter !== undefined ? ((cpuAfter - cpuBefore) / r.requests.total).toFixed(2) : '-';
-      const errors = r.errors + r.timeouts + r.non2xx;
+      const n = r.latencies.length;
+      const cpuPerRequest = cpuBefore !== undefined && cpuAfter !== undefined ? ((cpuAfter - cpuBefore) / n).toFixed(2) : '-';
       rows.push([
         `${rate}`,
-        `${Math.round(r.requests.average)}`,
-        `${r.latency.p50.toFixed(2)}`,
-        `${r.latency.p99.toFixed(2)}`,
-        `${r.latency.max.toFixed(2)}`,
-        `${r.requests.total}`,
-        `${errors}`,
+        `${Math.round(r.achieved)}`,
+        percentile(r.latencies, 50).toFixed(2),
+        percentile(r.latencies, 99).toFixed(2),
+        r.latencies.at(-1)!.toFixed(2),
+        `${n}`,
+        `${r.errors}`,
         cpuPerRequest,
       ]);
     }
+    agent.destroy();
 
     // Chat turns, one after another as a person types: add, list, complete, delete, on a steady task list.
     const chatLatencies: number[] = [];
@@ -195,7 +234,7 @@ async function main(): Promise<void> {
     const backendCpuPerTurn = perTurn(cpuMs(children[1]!.pid), chatCpu.backend);
     const mcpCpuPerTurn = perTurn(cpuMs(children[0]!.pid), chatCpu.mcp);
 
-    console.log(`\nTasks API, ${duration} s per rate, 10 connections, PostgreSQL ${await serverVersion()}, ${cpus().length} CPUs (${cpus()[0]?.model.trim()})`);
+    console.log(`\nTasks API, ${duration} s per rate, open loop, PostgreSQL ${await serverVersion()}, ${cpus().length} CPUs (${cpus()[0]?.model.trim()})`);
     console.log(`load average during the run: ${loadavg().map((l) => l.toFixed(1)).join(' ')} (other work on the machine inflates the latencies)`);
     console.log(table(['req/s target', 'req/s done', 'p50 ms', 'p99 ms', 'max ms', 'requests', 'errors', 'backend CPU ms/req'], rows));
     console.log(`\nChat turn, offline model, through the MCP server (${chatLatencies.length} turns)`);
