@@ -160,6 +160,7 @@ async function main(): Promise<void> {
     const load = async (rate: number, seconds: number) => {
       const total = Math.round(rate * seconds);
       const latencies: number[] = [];
+      const writes: number[] = [];
       let errors = 0;
       const inflight: Promise<void>[] = [];
       const start = performance.now() + 20;
@@ -168,10 +169,12 @@ async function main(): Promise<void> {
         const wait = due - performance.now();
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
         const sent = performance.now();
+        const route = mix[i % mix.length]!;
         inflight.push(
-          send(mix[i % mix.length]!).then(
+          send(route).then(
             (status) => {
               latencies.push(performance.now() - sent);
+              if (route.method !== 'GET') writes.push(performance.now() - sent);
               if (status >= 400) errors++;
             },
             () => {
@@ -183,7 +186,8 @@ async function main(): Promise<void> {
       await Promise.all(inflight);
       const elapsed = (performance.now() - start) / 1000;
       latencies.sort((a, b) => a - b);
-      return { achieved: total / elapsed, latencies, errors };
+      writes.sort((a, b) => a - b);
+      return { achieved: total / elapsed, latencies, writes, errors };
     };
 
     await load(100, 10); // warm-up: JIT, pool connections, prepared plans
@@ -201,6 +205,8 @@ async function main(): Promise<void> {
         percentile(r.latencies, 50).toFixed(2),
         percentile(r.latencies, 99).toFixed(2),
         r.latencies.at(-1)!.toFixed(2),
+        percentile(r.writes, 50).toFixed(2),
+        percentile(r.writes, 99).toFixed(2),
         `${n}`,
         `${r.errors}`,
         cpuPerRequest,
@@ -236,7 +242,7 @@ async function main(): Promise<void> {
 
     console.log(`\nTasks API, ${duration} s per rate, open loop, PostgreSQL ${await serverVersion()}, ${cpus().length} CPUs (${cpus()[0]?.model.trim()})`);
     console.log(`load average during the run: ${loadavg().map((l) => l.toFixed(1)).join(' ')} (other work on the machine inflates the latencies)`);
-    console.log(table(['req/s target', 'req/s done', 'p50 ms', 'p99 ms', 'max ms', 'requests', 'errors', 'backend CPU ms/req'], rows));
+    console.log(table(['req/s target', 'req/s done', 'p50 ms', 'p99 ms', 'max ms', 'toggle p50', 'toggle p99', 'requests', 'errors', 'backend CPU ms/req'], rows));
     console.log(`\nChat turn, offline model, through the MCP server (${chatLatencies.length} turns)`);
     console.log(
       table(
