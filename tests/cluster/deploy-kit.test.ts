@@ -81,7 +81,7 @@ describeTier('cluster', tierPrerequisites(), 'deploy kit on a real cluster', () 
   test('1. deploy.ts from nothing builds, pushes, passes every gate; verify.ts passes', async () => {
     const run = await deploy();
     expect(run.exitCode, run.output).toBe(0);
-    record('cold deploy (build + push + rollout)', run.ms);
+    record('first deploy into an empty namespace', run.ms);
     const verify = await runScript(checkout, 'verify', ['--json'], namespace);
     expect(verify.exitCode, verify.output).toBe(0);
     const report = JSON.parse(verify.output.slice(verify.output.indexOf('{'), verify.output.lastIndexOf('}') + 1)) as { ok: boolean; checks: { name: string; ok: boolean }[] };
