@@ -10,7 +10,8 @@ import {
 import OpenAI from 'openai';
 import { LocalModel } from './local-model.js';
 import { McpConnection } from './mcp-client.js';
-import { userScopedTools, type ToolCallRecord } from './tools.js';
+import { userScopedTools, type ToolCallRecord, type TurnContext } from './tools.js';
+import type { Tool as McpTool } from '@modelcontextprotocol/sdk/types.js';
 
 export type { ToolCallRecord } from './tools.js';
 export { helpText } from './local-model.js';
@@ -81,24 +82,33 @@ export function createChatAgent(options: ChatAgentOptions): ChatAgent {
     toolNotFoundBehavior: 'return_error_to_model',
   });
 
+  // The agent (its tools and their schemas) depends only on the MCP tool list, which the connection caches; it is
+  // built again only when that list is fetched again (after a reconnect). Each turn's user rides in the run context.
+  let built: { source: McpTool[]; agent: Agent<TurnContext> } | undefined;
+  const agentFor = (mcpTools: McpTool[]): Agent<TurnContext> => {
+    if (built?.source !== mcpTools) {
+      built = {
+        source: mcpTools,
+        agent: new Agent<TurnContext>({ name: 'Todo assistant', instructions, model, tools: userScopedTools(mcpTools, mcp) }),
+      };
+    }
+    return built.agent;
+  };
+
   return {
     model: modelName,
 
     async run({ userId, history, message }) {
       if (!userId) throw new Error('ChatAgent.run: userId is required');
       const toolCalls: ToolCallRecord[] = [];
-      const agent = new Agent({
-        name: 'Todo assistant',
-        instructions,
-        model,
-        tools: userScopedTools(await mcp.listTools(), mcp, userId, toolCalls),
-      });
+      const agent = agentFor(await mcp.listTools());
       const input: AgentInputItem[] = [
         ...history.map((m) => (m.role === 'user' ? user(m.content) : assistant(m.content))),
         user(message),
       ];
       const result = await runner.run(agent, input, {
         maxTurns: options.maxTurns,
+        context: { userId, toolCalls } satisfies TurnContext,
         errorHandlers: {
           // Out of rounds is an answer for the user, not a server error.
           maxTurns: () => ({

@@ -1,4 +1,4 @@
-import { tool, type Tool } from '@openai/agents';
+import { tool, type RunContext, type Tool } from '@openai/agents';
 import type { Tool as McpTool } from '@modelcontextprotocol/sdk/types.js';
 import type { McpConnection } from './mcp-client.js';
 
@@ -40,29 +40,34 @@ export function modelParameters(inputSchema: McpTool['inputSchema']) {
   return { type: 'object' as const, properties, required, additionalProperties: true as const };
 }
 
+/** What a chat turn hands its tools through the run context: whose tasks, and where to record the calls. */
+export interface TurnContext {
+  userId: string;
+  toolCalls: ToolCallRecord[];
+}
+
 /**
- * Wraps each MCP tool as a function tool bound to one user. Whatever the model sends, `user_id` is replaced
- * by `userId` before the call, so the model cannot act on anyone else's tasks. Tool failures become text the
- * model reads ("Error: Task 7 not found"), never exceptions that end the turn.
+ * Wraps each MCP tool as a function tool that acts for the user of the turn it runs in (the run context).
+ * Whatever the model sends, `user_id` is replaced by that user's id before the call, so the model cannot act on
+ * anyone else's tasks. Tool failures become text the model reads ("Error: Task 7 not found"), never exceptions
+ * that end the turn. The tools hold no per-turn state, so one set serves every turn.
  */
-export function userScopedTools(
-  mcpTools: McpTool[],
-  mcp: McpConnection,
-  userId: string,
-  record: ToolCallRecord[],
-): Tool[] {
+export function userScopedTools(mcpTools: McpTool[], mcp: McpConnection): Tool<TurnContext>[] {
   return mcpTools.map((mcpTool) =>
-    tool({
+    tool<ReturnType<typeof modelParameters>, TurnContext>({
       name: mcpTool.name,
       description: mcpTool.description ?? mcpTool.name,
       parameters: modelParameters(mcpTool.inputSchema),
       strict: false,
-      execute: async (input: unknown) => {
+      execute: async (input: unknown, runContext?: RunContext<TurnContext>) => {
+        const turn = runContext?.context;
+        // Without a turn there is no user to act for; refuse rather than call the tool for nobody.
+        if (!turn?.userId) throw new Error(`${mcpTool.name} called outside a chat turn`);
         const fromModel = input && typeof input === 'object' && !Array.isArray(input) ? { ...input } : {};
         delete (fromModel as Record<string, unknown>).user_id;
-        const args: Record<string, unknown> = { ...fromModel, user_id: userId };
+        const args: Record<string, unknown> = { ...fromModel, user_id: turn.userId };
         const entry: ToolCallRecord = { name: mcpTool.name, arguments: args };
-        record.push(entry);
+        turn.toolCalls.push(entry);
         try {
           const result = await mcp.callTool(mcpTool.name, args);
           const text = result.content

@@ -13,14 +13,16 @@ export function chatRoutes({ db: { db }, agent }: AppDeps) {
     const body = parseWith(chatBody, await jsonBody(c));
 
     // Stateless turn: everything the agent knows comes from the database, so any replica can answer.
-    const conversation = body.conversation_id
-      ? await getConversation(db, userId, body.conversation_id)
-      : await createConversation(db, userId);
+    // A new conversation has no history to read; an existing one is looked up and read at the same time (the read
+    // is scoped to the user, so it returns nothing for a conversation that turns out not to be theirs).
+    const [conversation, earlier] = body.conversation_id
+      ? await Promise.all([
+          getConversation(db, userId, body.conversation_id),
+          listMessages(db, userId, body.conversation_id, HISTORY_LIMIT),
+        ])
+      : [await createConversation(db, userId), []];
     if (!conversation) throw notFound('conversation');
-    const history = (await listMessages(db, userId, conversation.id, HISTORY_LIMIT)).map((m) => ({
-      role: m.role,
-      content: m.content,
-    }));
+    const history = earlier.map((m) => ({ role: m.role, content: m.content }));
     await addMessage(db, { userId, conversationId: conversation.id, role: 'user', content: body.message });
 
     let turn;
