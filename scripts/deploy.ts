@@ -9,11 +9,13 @@ import { explainFailure } from './lib/diagnose.js';
 import { childEnv, EnvProblems, readDeployEnv, readToolEnv, type DeployEnv } from './lib/env.js';
 import { buildImages, components, imageRef, type Component } from './lib/images.js';
 import {
-  $k, formatResources, freeCapacity, gate, getJson, getJsonOrNull, kube, podRequests, resolveContext, type Resources, type Target, type WorkloadKind,
+  $k, createdByKit, formatResources, freeCapacity, gate, getJson, getJsonOrNull, kube, namespaceMark, podRequests, resolveContext, type Resources, type Target,
+  type WorkloadKind,
 } from './lib/kubectl.js';
 import { formatSeconds, log } from './lib/log.js';
 import { defaultNodePort, manifestValues } from './lib/manifest-values.js';
 import { ensureMinikubeRunning, minikubeDockerEnv, minikubeIp } from './lib/minikube.js';
+import { parseImageRef, planImageChecks, referencedImages, registryManifest } from './lib/registry.js';
 import { renderManifests, sha256, stampChecksums, writeRendered, type K8sObject, type RenderedFile } from './lib/render.js';
 import { decodeSecret, planSecret, secretName, toEnvFile } from './lib/secrets.js';
 
@@ -106,7 +108,17 @@ export function skippedFiles(env: DeployEnv): string[] {
   return [...(env.DATABASE_URL ? ['20-postgres.yaml'] : []), ...(env.INGRESS_HOST ? [] : ['80-ingress.yaml'])];
 }
 
-export function render(o: DeployOptions, images: Record<Component, string>, secretData: Record<string, string | undefined>, appUrl: string): RenderedFile[] {
+/**
+ * `ownNamespace`: the namespace is new (deploy creates it) or deploy created it earlier. Only then is the Namespace
+ * rendered, carrying the mark teardown --purge looks for; a namespace someone else made is deployed into as it is.
+ */
+export function render(
+  o: DeployOptions,
+  images: Record<Component, string>,
+  secretData: Record<string, string | undefined>,
+  appUrl: string,
+  ownNamespace = true,
+): RenderedFile[] {
   const values = manifestValues({
     namespace: o.target.namespace,
     images,
@@ -115,7 +127,10 @@ export function render(o: DeployOptions, images: Record<Component, string>, secr
     appUrl,
     databaseUrlDigest: sha256(secretData.DATABASE_URL ?? ''),
   });
-  const files = renderManifests(k8sDir, values, skippedFiles(o.env));
+  const files = renderManifests(k8sDir, values, [...skippedFiles(o.env), ...(ownNamespace ? [] : ['00-namespace.yaml'])]);
+  for (const ns of files.flatMap((f) => f.objects).filter((x) => x.kind === 'Namespace')) {
+    ns.metadata.labels = { ...ns.metadata.labels, [namespaceMark.key]: namespaceMark.value };
+  }
   stampChecksums(files, Object.fromEntries(Object.entries(secretData).filter(([, v]) => v !== undefined).map(([k, v]) => [k, sha256(v!)])));
   return files;
 }
@@ -186,8 +201,9 @@ async function deploy(o: DeployOptions): Promise<number> {
 
   // --- preflight --------------------------------------------------------------------------------------------------
   log.step('Preflight');
-  for (const tool of ['kubectl', 'docker']) {
-    if ((await $({ quiet: true })`which ${tool}`.nothrow()).exitCode !== 0) {
+  const tools = await Promise.all(['kubectl', 'docker'].map(async (tool) => [tool, (await $({ quiet: true })`which ${tool}`.nothrow()).exitCode === 0] as const));
+  for (const [tool, found] of tools) {
+    if (!found) {
       throw new ScriptError(`${tool} is not installed`, tool === 'docker' ? 'install Docker (https://docs.docker.com/get-docker/)' : 'install kubectl (https://kubernetes.io/docs/tasks/tools/)');
     }
   }
@@ -213,14 +229,23 @@ async function deploy(o: DeployOptions): Promise<number> {
   if (!ctx.minikubeProfile && shell.MINIKUBE_ACTIVE_DOCKERD) {
     log.warn(`this shell's docker is minikube's (${shell.MINIKUBE_ACTIVE_DOCKERD}): images are built there and pushed from there to ${o.registry}; run \`eval $(minikube docker-env -u)\` to use the local daemon`);
   }
-  const readyz = await $k`kubectl --context ${t.context} get --raw /readyz --request-timeout=10s`.nothrow();
+  const [readyz, docker] = await Promise.all([
+    $k`kubectl --context ${t.context} get --raw /readyz --request-timeout=10s`.nothrow(),
+    $({ quiet: true, env: childEnv(dockerEnv) })`docker version --format ${'{{.Server.Version}}'}`.nothrow(),
+  ]);
   if (readyz.exitCode !== 0) throw new ScriptError(`the cluster behind ${ctx.name} is not reachable: ${readyz.stderr.trim()}`, 'check `kubectl cluster-info`');
   log.ok('API server ready');
-
-  const docker = await $({ quiet: true, env: childEnv(dockerEnv) })`docker version --format ${'{{.Server.Version}}'}`.nothrow();
   if (docker.exitCode !== 0) throw new ScriptError(`the docker daemon is not reachable: ${docker.stderr.trim().split('\n').pop()}`, 'start Docker, or `minikube start` for minikube’s');
   const daemon = dockerEnv.DOCKER_HOST ? `minikube’s docker (${dockerEnv.DOCKER_HOST})` : `the local docker${o.registry ? `, pushing to ${o.registry}` : ''}`;
   log.ok(`building into ${daemon}, engine ${docker.stdout.trim()}`);
+
+  // What the cluster holds now does not depend on the images: read it while they are checked or built.
+  const clusterState = Promise.all([
+    getJsonOrNull<{ metadata?: { labels?: Record<string, string> } }>(['--context', t.context, 'get', 'namespace', t.namespace]),
+    getJsonOrNull<Parameters<typeof decodeSecret>[0]>([...kube(t), 'get', 'secret', secretName]),
+    ctx.minikubeProfile ? minikubeIp(ctx.minikubeProfile) : firstNodeIp(t),
+  ]);
+  clusterState.catch(() => undefined); // awaited below; a failure must not surface as an unhandled rejection meanwhile
 
   // --- build --------------------------------------------------------------------------------------------------------
   log.step('Images');
@@ -233,8 +258,8 @@ async function deploy(o: DeployOptions): Promise<number> {
 
   // --- secret values: given ones win, existing ones are kept, missing ones generated -------------------------------
   log.step(`Secret ${secretName}`);
-  const namespace = await getJsonOrNull<object>(['--context', t.context, 'get', 'namespace', t.namespace]);
-  const live = namespace ? decodeSecret(await getJsonOrNull([...kube(t), 'get', 'secret', secretName])) : {};
+  const [namespace, liveSecret, nodeIp] = await clusterState;
+  const live = namespace ? decodeSecret(liveSecret) : {};
   const plan = planSecret(o.env, live);
   for (const v of [...Object.values(plan.data), ...Object.values(live)]) log.addSecret(v);
   for (const w of plan.warnings) log.warn(w);
@@ -244,9 +269,15 @@ async function deploy(o: DeployOptions): Promise<number> {
 
   // --- render -------------------------------------------------------------------------------------------------------
   log.step('Render');
-  const nodeIp = ctx.minikubeProfile ? await minikubeIp(ctx.minikubeProfile) : await firstNodeIp(t);
+  // A namespace that existed without our mark belongs to someone else: deploy into it, but never take it over.
+  const ownNamespace = !namespace || createdByKit(namespace);
+  if (!ownNamespace) {
+    log.warn(
+      `namespace ${t.namespace} was not created by deploy.ts (no ${namespaceMark.key}=${namespaceMark.value} label): deploying into it as it is; teardown --purge will keep it`,
+    );
+  }
   const appUrl = `http://${nodeIp ?? 'localhost'}:${o.nodePort}`;
-  const files = render(o, images, plan.data, appUrl);
+  const files = render(o, images, plan.data, appUrl, ownNamespace);
   // One folder per target, so deploys to two namespaces at once never apply each other's files.
   const buildDir = path.join(root, 'build', 'k8s', `${t.context}.${t.namespace}`.replace(/[^A-Za-z0-9._-]/g, '_'));
   const paths = Object.fromEntries(writeRendered(files, buildDir).map((p) => [path.basename(p), p]));
@@ -255,21 +286,26 @@ async function deploy(o: DeployOptions): Promise<number> {
 
   // --- what would change --------------------------------------------------------------------------------------------
   const job = objects.find((x) => x.kind === 'Job')!;
-  const liveJob = namespace ? await getJsonOrNull<{ status?: { succeeded?: number; failed?: number; conditions?: { type: string; status: string }[] } }>([...kube(t), 'get', 'job', job.metadata.name]) : null;
-  const jobDone = Boolean(liveJob?.status?.succeeded);
   const diffFiles = files.map((f) => f.file).filter((f) => f !== '30-migrate-job.yaml');
+  const [diff, jobs, workloads] = await Promise.all([
+    namespace
+      ? $k`kubectl --context ${t.context} diff --server-side --field-manager=todo-deploy --force-conflicts ${diffFiles.flatMap((f) => ['-f', paths[f]!])}`.nothrow()
+      : undefined,
+    namespace ? getJson<{ items: LiveJob[] }>([...kube(t), 'get', 'jobs', '-l', 'app.kubernetes.io/name=migrate']) : { items: [] },
+    liveWorkloads(t, Boolean(namespace)),
+  ]);
+  const liveJob = jobs.items.find((j) => j.metadata.name === job.metadata.name);
+  const jobDone = Boolean(liveJob?.status?.succeeded);
   let changed: Set<string>;
-  if (!namespace) {
+  if (!diff) {
     changed = new Set(objects.map((x) => `${x.kind}/${x.metadata.name}`));
     // Nothing to diff against yet, so the API server cannot check the objects before the first apply.
     await validateOffline(files);
   } else {
-    const diff = await $k`kubectl --context ${t.context} diff --server-side --field-manager=todo-deploy --force-conflicts ${diffFiles.flatMap((f) => ['-f', paths[f]!])}`.nothrow();
     if (diff.exitCode !== 0 && diff.exitCode !== 1) throw kubectlFailure('kubectl diff', diff.stderr);
     changed = changedObjects(diff.stdout, objects);
   }
   if (!jobDone) changed.add(`Job/${job.metadata.name}`);
-  const workloads = await liveWorkloads(t, Boolean(namespace));
   const unhealthy = stages.filter((s) => s.gate && s.gate.kind !== 'job' && files.some((f) => f.file === s.file) && !workloads.get(s.gate.name));
 
   if (!changed.size && !secretChanged && !unhealthy.length) {
@@ -279,8 +315,22 @@ async function deploy(o: DeployOptions): Promise<number> {
   }
   log.info(`changes: ${[...(secretChanged ? [`Secret/${secretName}`] : []), ...changed].join(', ') || 'none (re-checking unhealthy workloads)'}`);
 
+  // Read-only checks that can stop the deploy while nothing has changed yet.
+  const [missing, free, services] = await Promise.all([
+    missingImages(referencedImages(objects), o.registry, dockerEnv),
+    freeCapacity(t),
+    getJson<{ items: { metadata: { name: string; namespace: string }; spec: { ports?: { nodePort?: number }[] } }[] }>([
+      '--context', t.context, 'get', 'services', '--all-namespaces',
+    ]),
+  ]);
+  if (missing.length) {
+    const setting = missing.includes(o.env.POSTGRES_IMAGE) ? ' (POSTGRES_IMAGE)' : '';
+    throw new ScriptError(
+      `${missing.length === 1 ? 'an image the manifests name does' : 'images the manifests name do'} not exist where the cluster pulls from: ${missing.join(', ')}; nothing was changed`,
+      `push it (docker push REF) or name an image that exists${setting}`,
+    );
+  }
   const need = requiredResources(objects);
-  const free = await freeCapacity(t);
   if (free.cpuMillis < need.cpuMillis || free.memoryBytes < need.memoryBytes) {
     throw new ScriptError(
       `the cluster has ${formatResources(free)} free on ${free.nodes} node(s); the app needs ${formatResources(need)} while rolling`,
@@ -288,9 +338,6 @@ async function deploy(o: DeployOptions): Promise<number> {
     );
   }
   log.ok(`capacity: needs ${formatResources(need)}, ${formatResources(free)} free`);
-  const services = await getJson<{ items: { metadata: { name: string; namespace: string }; spec: { ports?: { nodePort?: number }[] } }[] }>([
-    '--context', t.context, 'get', 'services', '--all-namespaces',
-  ]);
   const holder = services.items.find((s) => s.metadata.namespace !== t.namespace && s.spec.ports?.some((p) => p.nodePort === o.nodePort));
   if (holder) {
     throw new ScriptError(`NodePort ${o.nodePort} is taken by service/${holder.metadata.name} in ${holder.metadata.namespace}`, 'choose another with --node-port (30000-32767)');
@@ -307,23 +354,29 @@ async function deploy(o: DeployOptions): Promise<number> {
 
   try {
     for (const stage of stages) {
-      if (!paths[stage.file]) continue;
-      const isChanged = stageObjects(stage.file).some((x) => changed.has(`${x.kind}/${x.metadata.name}`));
-      const g = stage.gate?.kind === 'job' ? { ...stage.gate, name: job.metadata.name } : stage.gate;
-      const needsGate = g && (isChanged || unhealthy.some((u) => u.file === stage.file));
-      await timed(stage.file.replace(/^\d\d-|\.yaml$/g, ''), async () => {
-        if (isChanged) {
-          if (stage.file === '30-migrate-job.yaml' && liveJob) {
-            // A failed Job of the same name cannot be re-run in place: Jobs are immutable.
-            await $k`kubectl ${kube(t)} delete job ${job.metadata.name} --wait=true`;
+      if (paths[stage.file]) {
+        const isChanged = stageObjects(stage.file).some((x) => changed.has(`${x.kind}/${x.metadata.name}`));
+        const g = stage.gate?.kind === 'job' ? { ...stage.gate, name: job.metadata.name } : stage.gate;
+        const needsGate = g && (isChanged || unhealthy.some((u) => u.file === stage.file));
+        await timed(stage.file.replace(/^\d\d-|\.yaml$/g, ''), async () => {
+          if (isChanged && stage.file === '00-namespace.yaml' && !namespace) {
+            // Create, not apply: if someone made the namespace meanwhile, this fails instead of marking theirs as ours.
+            const out = await $k`kubectl --context ${t.context} create -f ${paths[stage.file]!}`.nothrow();
+            if (out.exitCode !== 0) throw kubectlFailure(`kubectl create -f ${stage.file}`, out.stderr);
+            log.ok(`${stage.file}: ${out.stdout.trim()} (labelled ${namespaceMark.key}=${namespaceMark.value})`);
+          } else if (isChanged) {
+            if (stage.file === '30-migrate-job.yaml' && liveJob) {
+              // A failed Job of the same name cannot be re-run in place: Jobs are immutable.
+              await $k`kubectl ${kube(t)} delete job ${job.metadata.name} --wait=true`;
+            }
+            const out = await apply(stage.file);
+            log.ok(`${stage.file}: ${summarizeApply(out.stdout)}`);
           }
-          const out = await apply(stage.file);
-          log.ok(`${stage.file}: ${summarizeApply(out.stdout)}`);
-        }
-        if (needsGate) await gate({ target: t, kind: g.kind, name: g.name, appLabel: g.app, timeoutSeconds: o.timeoutSeconds, log });
-        return [undefined, isChanged ? (needsGate ? 'applied, ready' : 'applied') : needsGate ? 'unchanged, ready' : 'unchanged'];
-      });
-      // The Secret goes right after the namespace, before anything reads it.
+          if (needsGate) await gate({ target: t, kind: g.kind, name: g.name, appLabel: g.app, timeoutSeconds: o.timeoutSeconds, log });
+          return [undefined, isChanged ? (needsGate ? 'applied, ready' : 'applied') : needsGate ? 'unchanged, ready' : 'unchanged'];
+        });
+      }
+      // The Secret goes right after the namespace (ours or not), before anything reads it.
       if (stage.file === '00-namespace.yaml' && secretChanged) {
         await timed(`secret ${secretName}`, async () => {
           // The values go in on stdin. `cat |` hands kubectl a real pipe: Node's stdin for a child is a socket, which
@@ -368,6 +421,36 @@ function sorted(o: Record<string, string | undefined>): [string, string | undefi
 
 function summarizeApply(stdout: string): string {
   return stdout.trim().split('\n').map((l) => l.replace(/ serverside-applied$/, '')).join(', ');
+}
+
+interface LiveJob {
+  metadata: { name: string };
+  status?: { succeeded?: number; failed?: number; conditions?: { type: string; status: string }[] };
+}
+
+/**
+ * The images among `refs` that certainly do not exist where the cluster pulls them from. Refs on the --registry
+ * host are asked of its HTTP API; without a registry, of the docker daemon the nodes run on; anything else (a public
+ * registry, or an image the daemon lacks and the node would pull) cannot be checked from here, and says so.
+ */
+async function missingImages(refs: string[], registry: string | undefined, dockerEnv: Record<string, string>): Promise<string[]> {
+  const missing: string[] = [];
+  await Promise.all(
+    planImageChecks(refs, { registry, daemon: !registry }).map(async (c) => {
+      if (c.how === 'skip') {
+        log.info(`image ${c.ref} not checked: ${c.why}`);
+      } else if (c.how === 'registry') {
+        const { state, status } = await registryManifest(c.ref);
+        if (state === 'missing') missing.push(c.ref);
+        else if (state === 'unknown') log.info(`image ${c.ref} not checked: registry ${registry} answered ${status}`);
+      } else {
+        const inspect = await $({ quiet: true, env: childEnv(dockerEnv) })`docker image inspect --format ${'{{.Id}}'} ${c.ref}`.nothrow();
+        if (inspect.exitCode !== 0) log.info(`image ${c.ref} not checked: not in the nodes' docker, so they pull it from ${parseImageRef(c.ref).host}`);
+      }
+    }),
+  );
+  if (!missing.length) log.ok(`images: ${refs.length} referenced, none missing`);
+  return missing.sort();
 }
 
 /** Which workloads are fully available now (name -> true). */

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { $ } from 'zx';
 import { ScriptError } from './args.js';
 import { formatSeconds, type Logger } from './log.js';
+import { registryManifest } from './registry.js';
 
 export const components = ['frontend', 'backend', 'mcp_server'] as const;
 export type Component = (typeof components)[number];
@@ -164,7 +165,20 @@ export interface BuiltImage {
 
 export async function buildImages(options: BuildImagesOptions): Promise<BuiltImage[]> {
   const docker = $({ env: options.dockerEnv ?? process.env, quiet: true, cwd: options.root });
-  const engine = await docker`docker version --format ${'{{.Server.Version}}'}`.nothrow();
+  const wanted = options.components ?? components;
+  // The tags (hashing every input file) and the look-ups in the daemon or registry do not depend on each other.
+  const [engine, found] = await Promise.all([
+    docker`docker version --format ${'{{.Server.Version}}'}`.nothrow(),
+    Promise.all(
+      wanted.map(async (component) => {
+        const ref = await imageRef(options.root, component, options);
+        const present = options.registry
+          ? await registryHasImage(ref)
+          : (await docker`docker image inspect --format ${'{{.Id}}'} ${ref}`.nothrow()).exitCode === 0;
+        return { component, ref, present };
+      }),
+    ),
+  ]);
   if (engine.exitCode !== 0) {
     throw new ScriptError(
       `the Docker engine is not reachable: ${engine.stderr.trim().split('\n').pop()}`,
@@ -173,12 +187,8 @@ export async function buildImages(options: BuildImagesOptions): Promise<BuiltIma
   }
   const results: BuiltImage[] = [];
   // One at a time: the images share their first stages, so the second and third build reuse the first one's layers.
-  for (const component of options.components ?? components) {
-    const ref = await imageRef(options.root, component, options);
+  for (const { component, ref, present } of found) {
     const started = Date.now();
-    const present = options.registry
-      ? await registryHasImage(ref)
-      : (await docker`docker image inspect --format ${'{{.Id}}'} ${ref}`.nothrow()).exitCode === 0;
     if (present) {
       options.log.ok(`${ref} is up to date (inputs unchanged)`);
       results.push({ component, ref, built: false, seconds: 0 });
@@ -225,24 +235,7 @@ export async function buildImages(options: BuildImagesOptions): Promise<BuiltIma
 
 /** Asks the registry's HTTP API whether it holds the manifest for `ref` (`host:port/name:tag`). */
 async function registryHasImage(ref: string): Promise<boolean> {
-  const match = /^([^/]+)\/(.+):([^:/]+)$/.exec(ref);
-  if (!match) throw new Error(`not a registry image reference: ${ref}`);
-  const [, host, name, tag] = match;
-  const accept = [
-    'application/vnd.docker.distribution.manifest.v2+json',
-    'application/vnd.docker.distribution.manifest.list.v2+json',
-    'application/vnd.oci.image.manifest.v1+json',
-    'application/vnd.oci.image.index.v1+json',
-  ].join(', ');
-  for (const scheme of ['http', 'https']) {
-    try {
-      const response = await fetch(`${scheme}://${host}/v2/${name}/manifests/${tag}`, { method: 'HEAD', headers: { accept } });
-      return response.ok;
-    } catch {
-      // Try the other scheme; a registry on localhost usually speaks plain HTTP.
-    }
-  }
-  throw new ScriptError(`registry ${host} is not reachable`, 'start the registry or leave out --registry to build into the docker daemon');
+  return (await registryManifest(ref)).state === 'present';
 }
 
 export interface ImageSize {

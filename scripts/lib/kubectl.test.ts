@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { cpuMillis, currentPods, isLocalServer, parseQuantity, podRequests } from './kubectl.js';
+import { cpuMillis, createdByKit, currentPods, isLocalServer, parseQuantity, podRequests, stalePullPods } from './kubectl.js';
 import { parseDockerEnv } from './minikube.js';
 
 describe('quantities', () => {
@@ -45,6 +46,44 @@ describe('currentPods', () => {
     ];
     expect(currentPods('statefulset', 'postgres', items).map((p) => p.metadata.name)).toEqual(['postgres-0']);
     expect(currentPods('job', 'migrate-x', items).map((p) => p.metadata.name)).toEqual(['migrate-x-1']);
+  });
+});
+
+describe('a StatefulSet pod stuck on an image pull (recorded on a real cluster)', () => {
+  // postgres-0 ran a bad image tag (revision postgres-6445d64579); the good template was applied again (postgres-5fbd9df75d).
+  const recorded = (name: string) =>
+    (JSON.parse(readFileSync(new URL(`fixtures/statefulset-stuck-pull/${name}.json`, import.meta.url), 'utf8')) as { items: Parameters<typeof stalePullPods>[1] }).items;
+
+  it('an older revision’s pod in ImagePullBackOff/ErrImagePull is deleted so the controller recreates it', () => {
+    expect(stalePullPods('postgres', recorded('old-revision-stuck'))).toEqual([
+      { pod: 'postgres-0', revision: 'postgres-6445d64579', updateRevision: 'postgres-5fbd9df75d', reason: 'ImagePullBackOff' },
+    ]);
+    // The stuck pod is not this rollout's: the gate waits for the recreated one instead of failing on it.
+    expect(currentPods('statefulset', 'postgres', recorded('old-revision-stuck'))).toEqual([]);
+  });
+  it('a pod of the current revision that cannot pull is the rollout’s own failure, not something to delete', () => {
+    expect(stalePullPods('postgres', recorded('bad-current-revision'))).toEqual([]);
+    expect(currentPods('statefulset', 'postgres', recorded('bad-current-revision')).map((p) => p.metadata.name)).toEqual(['postgres-0']);
+  });
+  it('leaves a pod already being deleted and the recreated pod alone', () => {
+    expect(stalePullPods('postgres', recorded('old-revision-deleting'))).toEqual([]);
+    expect(stalePullPods('postgres', recorded('recreated'))).toEqual([]);
+    expect(stalePullPods('other', recorded('old-revision-stuck'))).toEqual([]);
+  });
+  it('trusts the revisions only once the controller has seen the applied spec', () => {
+    const items = recorded('old-revision-stuck').map((i) => (i.kind === 'StatefulSet' ? { ...i, metadata: { ...i.metadata, generation: 4 } } : i));
+    expect(stalePullPods('postgres', items)).toEqual([]);
+    expect(currentPods('statefulset', 'postgres', items)).toEqual([]);
+  });
+});
+
+describe('namespace ownership', () => {
+  it('only the managed-by mark deploy.ts sets makes a namespace the kit’s', () => {
+    expect(createdByKit({ metadata: { labels: { 'app.kubernetes.io/managed-by': 'todo-deploy', 'app.kubernetes.io/part-of': 'todo-chatbot' } } })).toBe(true);
+    expect(createdByKit({ metadata: { labels: { 'app.kubernetes.io/part-of': 'todo-chatbot' } } })).toBe(false);
+    expect(createdByKit({ metadata: { labels: { 'app.kubernetes.io/managed-by': 'helm' } } })).toBe(false);
+    expect(createdByKit({ metadata: {} })).toBe(false);
+    expect(createdByKit(null)).toBe(false);
   });
 });
 

@@ -28,6 +28,16 @@ export async function getJsonOrNull<T>(args: string[]): Promise<T | null> {
   throw new ScriptError(`kubectl ${args.join(' ')} failed: ${out.stderr.trim()}`);
 }
 
+/**
+ * The label deploy.ts puts on a namespace it created, and only then: teardown --purge deletes a namespace only when
+ * it carries it, so a namespace someone else made (and what else lives in it) is never deleted by the kit.
+ */
+export const namespaceMark = { key: 'app.kubernetes.io/managed-by', value: 'todo-deploy' } as const;
+
+export function createdByKit(namespace: { metadata?: { labels?: Record<string, string> } } | null): boolean {
+  return namespace?.metadata?.labels?.[namespaceMark.key] === namespaceMark.value;
+}
+
 /** The Deployment of each service component (images use `mcp_server`, Kubernetes names use `mcp-server`). */
 export const serviceComponents = ['frontend', 'backend', 'mcp_server'] as const;
 export type ServiceComponent = (typeof serviceComponents)[number];
@@ -164,7 +174,14 @@ export type WorkloadKind = 'deployment' | 'statefulset' | 'job';
 
 interface ListItem {
   kind: string;
-  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  metadata: {
+    name: string;
+    generation?: number;
+    deletionTimestamp?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    ownerReferences?: { kind: string; name: string }[];
+  };
   spec?: { replicas?: number };
   status?: Record<string, unknown>;
 }
@@ -175,6 +192,8 @@ export function currentPods(kind: WorkloadKind, name: string, items: ListItem[])
   if (kind === 'job') return pods.filter((p) => p.metadata.labels?.['job-name'] === name || p.metadata.labels?.['batch.kubernetes.io/job-name'] === name);
   if (kind === 'statefulset') {
     const sts = items.find((i) => i.kind === 'StatefulSet' && i.metadata.name === name);
+    // Right after an apply the status still names the previous revision: its pods are not this rollout's yet.
+    if (sts && !statusIsCurrent(sts)) return [];
     const revision = sts?.status?.updateRevision as string | undefined;
     return revision ? pods.filter((p) => p.metadata.labels?.['controller-revision-hash'] === revision) : pods;
   }
@@ -185,9 +204,46 @@ export function currentPods(kind: WorkloadKind, name: string, items: ListItem[])
   return hash ? pods.filter((p) => p.metadata.labels?.['pod-template-hash'] === hash) : pods;
 }
 
+const statusIsCurrent = (o: ListItem) =>
+  o.metadata.generation === undefined || (o.status?.observedGeneration as number | undefined) === o.metadata.generation;
+
+const pullFailures = new Set(['ImagePullBackOff', 'ErrImagePull']);
+
+export interface StalePod {
+  pod: string;
+  revision: string;
+  updateRevision: string;
+  reason: string;
+}
+
+/**
+ * Pods of an older StatefulSet revision stuck on an image pull. The controller never replaces them by itself: it
+ * waits for the pod to become Ready before rolling it (kubernetes/kubernetes#67250, "forced rollback"); deleting
+ * the pod is the documented way out, and the controller then recreates it at the current revision.
+ */
+export function stalePullPods(name: string, items: ListItem[]): StalePod[] {
+  const sts = items.find((i) => i.kind === 'StatefulSet' && i.metadata.name === name);
+  const updateRevision = sts?.status?.updateRevision as string | undefined;
+  if (!sts || !updateRevision || !statusIsCurrent(sts)) return [];
+  const stale: StalePod[] = [];
+  for (const item of items) {
+    if (item.kind !== 'Pod' || item.metadata.deletionTimestamp) continue;
+    if (!item.metadata.ownerReferences?.some((r) => r.kind === 'StatefulSet' && r.name === name)) continue;
+    const revision = item.metadata.labels?.['controller-revision-hash'];
+    if (!revision || revision === updateRevision) continue;
+    const pod = item as unknown as Pod;
+    const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
+    const reason = statuses.map((c) => c.state?.waiting?.reason).find((r) => r && pullFailures.has(r));
+    if (reason) stale.push({ pod: item.metadata.name, revision, updateRevision, reason });
+  }
+  return stale;
+}
+
 export interface WorkloadObservation extends Observation {
   desired: number;
   ready: number;
+  /** StatefulSet only: pods of an older revision that only a delete gets going again. */
+  stale: StalePod[];
 }
 
 /** One look at a workload: its current pods, their events, the Job, and log tails of containers in trouble. */
@@ -217,7 +273,8 @@ export async function observe(t: Target, kind: WorkloadKind, name: string, appLa
     kind === 'job'
       ? Number((owner?.status?.succeeded as number | undefined) ?? 0)
       : pods.filter((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
-  return { pods, events, jobs, logs, desired, ready };
+  const stale = kind === 'statefulset' ? stalePullPods(name, list.items) : [];
+  return { pods, events, jobs, logs, desired, ready, stale };
 }
 
 // --- gates --------------------------------------------------------------------------------------------------------
@@ -273,11 +330,17 @@ export async function gate(o: GateOptions): Promise<void> {
   });
   let last: WorkloadObservation | undefined;
   let findings: Finding[] = [];
+  const deleted = new Set<string>();
   while (!finished) {
     await Promise.race([waited, sleep(o.intervalMs ?? 3000)]);
     if (finished) break;
     last = await observe(t, o.kind, o.name, o.appLabel).catch(() => last);
     if (!last) continue;
+    for (const s of last.stale.filter((x) => !deleted.has(x.pod))) {
+      deleted.add(s.pod);
+      log.warn(`pod/${s.pod} of the older revision ${s.revision} is stuck on ${s.reason}; deleting it so the StatefulSet recreates it at ${s.updateRevision}`);
+      await $k`kubectl ${kube(t)} delete pod ${s.pod} --wait=false`.nothrow();
+    }
     findings = classify(last);
     const fatal = findings.filter((f) => f.fatal);
     if (fatal.length) {
