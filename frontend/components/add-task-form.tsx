@@ -50,6 +50,7 @@ export function AddTaskForm({ onAdd }: { onAdd: (title: string, description: str
           name="title"
           placeholder="Add a task…"
           autoComplete="off"
+          onChange={() => problem && setProblem(null)}
           aria-invalid={problem?.field === 'title' || undefined}
           aria-describedby={problem ? errorId : undefined}
         />

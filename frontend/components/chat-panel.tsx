@@ -7,7 +7,7 @@ import { parseMessages, parseToolCalls } from '../lib/parse';
 import { describeToolCall } from '../lib/tool-calls';
 import type { ChatMessage, ConversationSummary } from '../lib/types';
 
-const SUGGESTIONS = ['add buy milk', 'what’s left?', 'mark buy milk done'];
+const SUGGESTIONS = ['add buy milk', "what's left?", 'mark buy milk done'];
 
 type Failure = { message: string; retry: string | null };
 
