@@ -19,6 +19,11 @@ const phone = { width: 390, height: 844 };
 async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(artifacts, { recursive: true });
   const file = path.join(artifacts, `${name}.png`);
+  // A full-page shot of a scrolled page would catch the sticky header halfway down.
+  await page.evaluate(() => {
+    (document.activeElement as HTMLElement | null)?.blur();
+    window.scrollTo(0, 0);
+  });
   await page.screenshot({ path: file, fullPage: true });
   if (readmeShots && (name === 'desktop' || name === 'phone')) {
     mkdirSync(readmeShots, { recursive: true });
