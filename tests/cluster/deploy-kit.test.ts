@@ -1,4 +1,3 @@
-import { existsSync, readdirSync } from 'node:fs';
 import { appendFile, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
@@ -8,7 +7,7 @@ import { describeTier } from '../lib/tier.js';
 import { authHeaders, copyCheckout, http, loadWhile, runScript, signUp, type Account } from './lib/app.js';
 import { kubectl } from './lib/kube.js';
 import { names, net } from './lib/layout.js';
-import { ensureClusterUp, missingPrerequisites, repoRoot } from './lib/tier.js';
+import { appTierPrerequisites, ensureClusterUp, repoRoot } from './lib/tier.js';
 
 /**
  * The deploy kit proven on a real cluster: every step runs the project's own scripts as a person would, with
@@ -23,16 +22,7 @@ const stageSeconds = 180;
 const timings: [string, string][] = [];
 const record = (what: string, ms: number) => timings.push([what, `${(ms / 1000).toFixed(1)}s`]);
 
-/** The host packages the tier needs beyond the cluster's: PostgreSQL's binaries become the database image. */
-function tierPrerequisites(): string[] {
-  return [...missingPrerequisites(), ...(process.platform === 'linux' && !hostHasPostgres() ? ['PostgreSQL binaries (apt-get install -y postgresql)'] : [])];
-}
-
-function hostHasPostgres(): boolean {
-  return existsSync('/usr/lib/postgresql') && readdirSync('/usr/lib/postgresql').length > 0;
-}
-
-describeTier('cluster', tierPrerequisites(), 'deploy kit on a real cluster', () => {
+describeTier('cluster', appTierPrerequisites(), 'deploy kit on a real cluster', () => {
   let checkout = '';
   let envFile = '';
   let baseImage = '';

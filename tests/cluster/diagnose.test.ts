@@ -1,4 +1,3 @@
-import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +7,7 @@ import { describeTier } from '../lib/tier.js';
 import { runScript } from './lib/app.js';
 import { kubectl } from './lib/kube.js';
 import { names } from './lib/layout.js';
-import { ensureClusterUp, missingPrerequisites, repoRoot } from './lib/tier.js';
+import { appTierPrerequisites, ensureClusterUp, repoRoot } from './lib/tier.js';
 
 /**
  * diagnose.ts on a real cluster: the app is deployed, then one thing at a time is broken on the live mcp-server
@@ -25,12 +24,7 @@ interface Finding {
   evidence: string[];
 }
 
-function prerequisites(): string[] {
-  const hasPostgres = existsSync('/usr/lib/postgresql') && readdirSync('/usr/lib/postgresql').length > 0;
-  return [...missingPrerequisites(), ...(process.platform === 'linux' && !hasPostgres ? ['PostgreSQL binaries (apt-get install -y postgresql)'] : [])];
-}
-
-describeTier('cluster', prerequisites(), 'diagnose.ts names the cause of real failures', () => {
+describeTier('cluster', appTierPrerequisites(), 'diagnose.ts names the cause of real failures', () => {
   let workDir = '';
   const kube = (args: string[]) => kubectl(['-n', namespace, ...args]);
 

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { $ } from 'zx';
@@ -28,4 +28,10 @@ export function missingPrerequisites(): string[] {
 /** Brings the test cluster up exactly as a person would (a no-op when it already runs). */
 export async function ensureClusterUp(): Promise<void> {
   await $({ cwd: repoRoot, stdio: ['ignore', 'inherit', 'inherit'] })`npx ${['tsx', 'tests/cluster/cluster.ts', 'up']}`;
+}
+
+/** What the tiers that deploy the app need beyond the cluster: PostgreSQL's binaries become the database image. */
+export function appTierPrerequisites(): string[] {
+  const hasPostgres = existsSync('/usr/lib/postgresql') && readdirSync('/usr/lib/postgresql').length > 0;
+  return [...missingPrerequisites(), ...(process.platform === 'linux' && !hasPostgres ? ['PostgreSQL binaries (apt-get install -y postgresql)'] : [])];
 }
