@@ -192,9 +192,13 @@ export const textRules: { cause: CauseId; pattern: RegExp }[] = [
   { cause: 'database-tls', pattern: /connection is insecure|SSL connection is required/i },
 ];
 
+/** envalid and other CLIs colour their output even without a terminal; colour codes split the words rules look for. */
+export function stripAnsi(text: string): string {
+  return text.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
+}
+
 export function classifyText(text: string): CauseId | undefined {
-  // Colour codes (envalid colours its report) would split the words the rules look for.
-  const plain = text.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
+  const plain = stripAnsi(text);
   return textRules.find((r) => r.pattern.test(plain))?.cause;
 }
 

@@ -6,7 +6,7 @@
  */
 import { $k, kube, type Target } from './kubectl.js';
 import {
-  causes as ruleCauses, classify, classifyText, formatEvent, type CauseId, type ContainerStatus, type Finding, type JobObject, type KubeEvent, type Pod,
+  causes as ruleCauses, classify, classifyText, formatEvent, stripAnsi, type CauseId, type ContainerStatus, type Finding, type JobObject, type KubeEvent, type Pod,
 } from './diagnose-rules.js';
 import { defaultNodePort } from './manifest-values.js';
 import type { Logger } from './log.js';
@@ -629,12 +629,9 @@ function lastExit(cs: ContainerStatus[]): string {
   return t ? `${t.exitCode ?? '?'} ${t.reason ?? ''}`.trim() : '';
 }
 
-// envalid and other CLIs colour their output even without a terminal; the rules match plain text.
-const ansi = /\x1b\[[0-9;]*[A-Za-z]/g;
-
 /** Matches the gathered state against every known cause. Pure: fixtures go straight in. */
 export function analyze(input: ClusterState): Report {
-  const state: ClusterState = { ...input, logs: Object.fromEntries(Object.entries(input.logs).map(([k, v]) => [k, v.replace(ansi, '')])) };
+  const state: ClusterState = { ...input, logs: Object.fromEntries(Object.entries(input.logs).map(([k, v]) => [k, stripAnsi(v)])) };
   const pods = state.pods.filter((p) => inScope(state, p.metadata.labels, p.metadata.name));
   const workloads = state.workloads.filter((w) => inScope(state, w.metadata.labels, w.metadata.name));
   const jobs = workloads.filter((w) => w.kind === 'Job') as unknown as JobObject[];
