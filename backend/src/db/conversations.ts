@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
-import type { Database } from './client.js';
+import { preparedPerDatabase, type Database } from './client.js';
 import { conversation, message, type StoredToolCall } from './schema.js';
 
 // User-scoped conversation queries for the chat API. Like the task queries, a conversation that belongs to
@@ -15,6 +15,41 @@ export interface ConversationSummary extends Conversation {
 const MAX_ID = 2_147_483_647;
 const isRowId = (id: number) => Number.isSafeInteger(id) && id >= 1 && id <= MAX_ID;
 
+const statements = preparedPerDatabase((db) => ({
+  get: db
+    .select()
+    .from(conversation)
+    .where(and(eq(conversation.id, sql.placeholder('id')), eq(conversation.userId, sql.placeholder('userId'))))
+    .prepare('conversation_get'),
+  lastMessages: db
+    .select()
+    .from(message)
+    .where(and(eq(message.conversationId, sql.placeholder('conversationId')), eq(message.userId, sql.placeholder('userId'))))
+    .orderBy(desc(message.id))
+    .limit(sql.placeholder('limit'))
+    .prepare('message_last'),
+  saveTurn: (() => {
+    const touched = db.$with('touched').as(
+      db
+        .update(conversation)
+        .set({ updatedAt: sql`now()` })
+        .where(and(eq(conversation.id, sql.placeholder('conversationId')), eq(conversation.userId, sql.placeholder('userId'))))
+        .returning({ id: conversation.id }),
+    );
+    const common = { userId: sql.placeholder('userId'), conversationId: sql.placeholder('conversationId') };
+    // Rows of one VALUES list take their ids in order, so the reply always sorts after the question.
+    return db
+      .with(touched)
+      .insert(message)
+      .values([
+        { ...common, role: 'user', content: sql.placeholder('question'), createdAt: sql.placeholder('askedAt') },
+        { ...common, role: 'assistant', content: sql.placeholder('answer'), toolCalls: sql.placeholder('toolCalls') },
+      ])
+      .returning()
+      .prepare('message_save_turn');
+  })(),
+}));
+
 export async function createConversation(db: Database, userId: string): Promise<Conversation> {
   const [row] = await db.insert(conversation).values({ userId }).returning();
   return row!;
@@ -22,10 +57,7 @@ export async function createConversation(db: Database, userId: string): Promise<
 
 export async function getConversation(db: Database, userId: string, id: number): Promise<Conversation | null> {
   if (!isRowId(id)) return null;
-  const [row] = await db
-    .select()
-    .from(conversation)
-    .where(and(eq(conversation.id, id), eq(conversation.userId, userId)));
+  const [row] = await statements(db).get.execute({ id, userId });
   return row ?? null;
 }
 
@@ -60,12 +92,7 @@ export async function listMessages(
   limit = 1000,
 ): Promise<Message[]> {
   if (!isRowId(conversationId)) return [];
-  const rows = await db
-    .select()
-    .from(message)
-    .where(and(eq(message.conversationId, conversationId), eq(message.userId, userId)))
-    .orderBy(desc(message.id))
-    .limit(limit);
+  const rows = await statements(db).lastMessages.execute({ conversationId, userId, limit });
   return rows.reverse();
 }
 
@@ -78,6 +105,7 @@ export async function addMessage(
     role: 'user' | 'assistant';
     content: string;
     toolCalls?: StoredToolCall[];
+    createdAt?: Date;
   },
 ): Promise<Message> {
   const touched = db.$with('touched').as(
@@ -96,7 +124,34 @@ export async function addMessage(
       role: input.role,
       content: input.content,
       toolCalls: input.toolCalls ?? null,
+      ...(input.createdAt ? { createdAt: input.createdAt } : {}),
     })
     .returning();
   return row!;
+}
+
+/**
+ * Stores one chat turn, the user's message and the reply, and marks the conversation as active now: one statement,
+ * so one commit per turn, and never a question without its answer. The question keeps the time it was asked.
+ */
+export async function saveTurn(
+  db: Database,
+  input: {
+    userId: string;
+    conversationId: number;
+    question: string;
+    askedAt: Date;
+    answer: string;
+    toolCalls: StoredToolCall[];
+  },
+): Promise<[Message, Message]> {
+  const rows = await statements(db).saveTurn.execute({
+    userId: input.userId,
+    conversationId: input.conversationId,
+    question: input.question,
+    askedAt: input.askedAt,
+    answer: input.answer,
+    toolCalls: input.toolCalls,
+  });
+  return [rows[0]!, rows[1]!];
 }

@@ -19,6 +19,7 @@ export {
   listConversations,
   listMessages,
   addMessage,
+  saveTurn,
   type Conversation,
   type ConversationSummary,
   type Message,

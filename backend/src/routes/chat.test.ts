@@ -40,6 +40,18 @@ describe('chat API', () => {
       { role: 'user', content: 'hello there' },
       { role: 'assistant', content: 'echo: hello there' },
     ]);
+
+    // Each turn stored its question and its reply, in order; a question keeps the time it was asked.
+    const reload = await t.call(alice, 'GET', `/api/${alice.id}/conversations/${first.body.conversation_id}`);
+    const stored = reload.body.messages as { id: number; role: string; content: string; created_at: string }[];
+    expect(stored.map((m) => [m.role, m.content])).toEqual([
+      ['user', 'hello there'],
+      ['assistant', 'echo: hello there'],
+      ['user', 'and again'],
+      ['assistant', 'echo: and again'],
+    ]);
+    const times = stored.map((m) => Date.parse(m.created_at));
+    expect([...times].sort((a, b) => a - b)).toEqual(times);
   });
 
   it('answers 400 naming the field, and stores nothing', async () => {

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { addMessage, createConversation, getConversation, listMessages } from '../db/index.js';
+import { addMessage, createConversation, getConversation, listMessages, saveTurn } from '../db/index.js';
 import { ApiError, notFound } from '../errors.js';
 import { chatBody, jsonBody, parseWith } from '../validation.js';
 import type { AppDeps, AppEnv } from './context.js';
@@ -9,38 +9,44 @@ const HISTORY_LIMIT = 40;
 
 export function chatRoutes({ db: { db }, agent }: AppDeps) {
   return new Hono<AppEnv>().post('/chat', async (c) => {
+    const askedAt = new Date();
     const userId = c.get('userId');
     const body = parseWith(chatBody, await jsonBody(c));
 
     // Stateless turn: everything the agent knows comes from the database, so any replica can answer.
-    // A new conversation has no history to read; an existing one is looked up and read at the same time (the read
-    // is scoped to the user, so it returns nothing for a conversation that turns out not to be theirs).
-    const [conversation, earlier] = body.conversation_id
+    // An existing conversation is looked up and read at the same time (the read is scoped to the user, so it
+    // returns nothing for a conversation that turns out not to be theirs); a new one has no history to read.
+    const [existing, earlier] = body.conversation_id
       ? await Promise.all([
           getConversation(db, userId, body.conversation_id),
           listMessages(db, userId, body.conversation_id, HISTORY_LIMIT),
         ])
-      : [await createConversation(db, userId), []];
-    if (!conversation) throw notFound('conversation');
+      : [undefined, []];
+    if (existing === null) throw notFound('conversation');
     const history = earlier.map((m) => ({ role: m.role, content: m.content }));
-    await addMessage(db, { userId, conversationId: conversation.id, role: 'user', content: body.message });
 
     let turn;
     try {
       turn = await agent.run({ userId, history, message: body.message });
     } catch (err) {
-      c.get('log').warn({ err, conversationId: conversation.id }, 'assistant failed');
+      // The question is kept, so the conversation shows what went unanswered.
+      const conversationId = existing?.id ?? (await createConversation(db, userId)).id;
+      await addMessage(db, { userId, conversationId, role: 'user', content: body.message, createdAt: askedAt });
+      c.get('log').warn({ err, conversationId }, 'assistant failed');
       throw new ApiError(502, 'assistant_failed', 'the assistant could not answer; your message was kept, try again', {
-        conversation_id: conversation.id,
+        conversation_id: conversationId,
       });
     }
-    await addMessage(db, {
+    // The turn is written once it is answered: one commit for the question and the reply together.
+    const conversationId = existing?.id ?? (await createConversation(db, userId)).id;
+    await saveTurn(db, {
       userId,
-      conversationId: conversation.id,
-      role: 'assistant',
-      content: turn.response,
+      conversationId,
+      question: body.message,
+      askedAt,
+      answer: turn.response,
       toolCalls: turn.toolCalls,
     });
-    return c.json({ conversation_id: conversation.id, response: turn.response, tool_calls: turn.toolCalls });
+    return c.json({ conversation_id: conversationId, response: turn.response, tool_calls: turn.toolCalls });
   });
 }
