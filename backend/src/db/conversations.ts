@@ -28,6 +28,13 @@ const statements = preparedPerDatabase((db) => ({
     .orderBy(desc(message.id))
     .limit(sql.placeholder('limit'))
     .prepare('message_last'),
+  history: db
+    .select({ role: message.role, content: message.content })
+    .from(message)
+    .where(and(eq(message.conversationId, sql.placeholder('conversationId')), eq(message.userId, sql.placeholder('userId'))))
+    .orderBy(desc(message.id))
+    .limit(sql.placeholder('limit'))
+    .prepare('message_history'),
   saveTurn: (() => {
     const touched = db.$with('touched').as(
       db
@@ -128,6 +135,21 @@ export async function addMessage(
     })
     .returning();
   return row!;
+}
+
+/**
+ * What the agent reads of a conversation: the last `limit` messages' roles and texts, oldest first (not the stored
+ * tool results, which a turn does not need and which are most of a conversation's bytes).
+ */
+export async function chatHistory(
+  db: Database,
+  userId: string,
+  conversationId: number,
+  limit: number,
+): Promise<Pick<Message, 'role' | 'content'>[]> {
+  if (!isRowId(conversationId)) return [];
+  const rows = await statements(db).history.execute({ conversationId, userId, limit });
+  return rows.reverse();
 }
 
 /**

@@ -18,6 +18,7 @@ export {
   getConversation,
   listConversations,
   listMessages,
+  chatHistory,
   addMessage,
   saveTurn,
   type Conversation,

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { addMessage, createConversation, getConversation, listMessages, saveTurn } from '../db/index.js';
+import { addMessage, chatHistory, createConversation, getConversation, saveTurn } from '../db/index.js';
 import { ApiError, notFound } from '../errors.js';
 import { chatBody, jsonBody, parseWith } from '../validation.js';
 import type { AppDeps, AppEnv } from './context.js';
@@ -16,14 +16,13 @@ export function chatRoutes({ db: { db }, agent }: AppDeps) {
     // Stateless turn: everything the agent knows comes from the database, so any replica can answer.
     // An existing conversation is looked up and read at the same time (the read is scoped to the user, so it
     // returns nothing for a conversation that turns out not to be theirs); a new one has no history to read.
-    const [existing, earlier] = body.conversation_id
+    const [existing, history] = body.conversation_id
       ? await Promise.all([
           getConversation(db, userId, body.conversation_id),
-          listMessages(db, userId, body.conversation_id, HISTORY_LIMIT),
+          chatHistory(db, userId, body.conversation_id, HISTORY_LIMIT),
         ])
       : [undefined, []];
     if (existing === null) throw notFound('conversation');
-    const history = earlier.map((m) => ({ role: m.role, content: m.content }));
 
     let turn;
     try {
