@@ -31,6 +31,20 @@ export class ApiError extends Error {
 export const invalid = (field: string, message: string) => new ApiError(400, 'invalid_request', message, { field });
 export const notFound = (what: string) => new ApiError(404, 'not_found', `${what} not found`);
 
+/**
+ * The handler for every other method on a path, registered after the path's own handlers: 405 naming the methods
+ * that path has, in `Allow` as HTTP asks and in the message.
+ */
+export function methodNotAllowed(...allowed: string[]) {
+  return (c: Context): Response => {
+    c.header('Allow', allowed.join(', '));
+    return c.json(
+      { error: 'method_not_allowed' satisfies ErrorCode, message: `${c.req.method} is not allowed here; use ${allowed.join(' or ')}` },
+      405,
+    );
+  };
+}
+
 /** The one error handler: client errors go back as they are; anything else is logged and answered without detail. */
 export function handleError(err: Error, c: Context): Response {
   const requestId = c.get('requestId') as string | undefined;

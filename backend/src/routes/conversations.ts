@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { getConversation, listConversations, listMessages, type Message } from '../db/index.js';
-import { notFound } from '../errors.js';
+import { methodNotAllowed, notFound } from '../errors.js';
 import { parseId } from '../validation.js';
 import type { AppDeps, AppEnv } from './context.js';
 
@@ -38,5 +38,7 @@ export function conversationRoutes({ db: { db } }: AppDeps) {
         updated_at: found.updatedAt.toISOString(),
         messages: messages.map(messageJson),
       });
-    });
+    })
+    .all('/conversations', methodNotAllowed('GET'))
+    .all('/conversations/:id', methodNotAllowed('GET'));
 }

@@ -61,6 +61,30 @@ describe('tasks API', () => {
     }
   });
 
+  it('answers 405 with the allowed methods for a method a path does not have, and changes nothing', async () => {
+    const own = (await t.call(alice, 'POST', `/api/${alice.id}/tasks`, { title: 'keep me' })).body;
+    const cases: [string, string, string][] = [
+      ['DELETE', `/api/${alice.id}/tasks`, 'GET, POST'],
+      ['PATCH', `/api/${alice.id}/tasks/${own.id}`, 'GET, PUT, DELETE'],
+      ['POST', `/api/${alice.id}/tasks/${own.id}`, 'GET, PUT, DELETE'],
+      ['GET', `/api/${alice.id}/tasks/${own.id}/complete`, 'PATCH'],
+      ['DELETE', `/api/${alice.id}/tasks/${own.id}/complete`, 'PATCH'],
+      ['GET', `/api/${alice.id}/chat`, 'POST'],
+      ['DELETE', `/api/${alice.id}/conversations`, 'GET'],
+      ['PUT', `/api/${alice.id}/conversations/1`, 'GET'],
+    ];
+    for (const [method, path, allow] of cases) {
+      const res = await t.call(alice, method, path, method === 'GET' || method === 'DELETE' ? undefined : { title: 'changed' });
+      expect(res.status, `${method} ${path}`).toBe(405);
+      expect(res.headers.get('allow'), `${method} ${path}`).toBe(allow);
+      expect(res.body.error).toBe('method_not_allowed');
+    }
+    expect((await t.call(alice, 'GET', `/api/${alice.id}/tasks/${own.id}`)).body).toMatchObject({ title: 'keep me', completed: false });
+    // Authentication still comes first: a stranger learns nothing about the routes.
+    expect((await t.call(null, 'DELETE', `/api/${alice.id}/tasks`)).status).toBe(401);
+    expect((await t.call(alice, 'DELETE', `/api/${alice.id}/tasks/${own.id}`)).status).toBe(200);
+  });
+
   it("answers 404 for a missing task or another user's task, and changes nothing", async () => {
     const bobs = (await t.call(bob, 'POST', `/api/${bob.id}/tasks`, { title: 'bob secret' })).body;
     for (const id of [bobs.id, 2_147_483_647]) {

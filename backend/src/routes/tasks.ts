@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { createTask, deleteTask, getTask, listTasks, toggleTask, updateTask, type Task } from '../db/index.js';
-import { notFound } from '../errors.js';
+import { methodNotAllowed, notFound } from '../errors.js';
 import { createTaskBody, jsonBody, parseId, parseWith, statusQuery, updateTaskBody } from '../validation.js';
 import type { AppDeps, AppEnv } from './context.js';
 
@@ -50,5 +50,8 @@ export function taskRoutes({ db: { db } }: AppDeps) {
       const toggled = await toggleTask(db, c.get('userId'), parseId(c.req.param('id')));
       if (!toggled) throw notFound('task');
       return c.json(taskJson(toggled));
-    });
+    })
+    .all('/tasks', methodNotAllowed('GET', 'POST'))
+    .all('/tasks/:id', methodNotAllowed('GET', 'PUT', 'DELETE'))
+    .all('/tasks/:id/complete', methodNotAllowed('PATCH'));
 }
