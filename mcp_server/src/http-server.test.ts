@@ -181,9 +181,12 @@ describe('access control', () => {
     const auth = { authorization: `Bearer ${token}` };
     expect((await rawPost({ ...auth, host: 'evil.example.com' }, listToolsBody)).status).toBe(403);
     expect((await rawPost({ ...auth, host: 'mcp-server.evil.com:8001' }, listToolsBody)).status).toBe(403);
+    for (const host of ['localhost:8001:80', 'localhost:99999', 'evil.com#@localhost:8001', 'localhost@evil.com:8001']) {
+      expect((await rawPost({ ...auth, host }, listToolsBody)).status, host).toBe(403);
+    }
     expect((await rawPost({ ...auth, origin: 'http://evil.example.com' }, listToolsBody)).status).toBe(403);
 
-    for (const host of ['mcp-server:8001', 'mcp-server', 'localhost:8001', '127.0.0.1']) {
+    for (const host of ['mcp-server:8001', 'mcp-server', 'localhost:8001', '127.0.0.1', '127.0.0.1:65535', '[::1]:8001']) {
       const res = await rawPost({ ...auth, host }, listToolsBody);
       expect(res.status, host).toBe(200);
       expect(JSON.parse(res.body).result.tools).toHaveLength(5);

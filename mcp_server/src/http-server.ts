@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
@@ -181,6 +181,9 @@ function hostAllowed(hostHeader: string | undefined, allowed: Set<string>): bool
   if (!hostHeader) return false;
   const host = hostHeader.trim().toLowerCase();
   if (allowed.has(host)) return true;
+  // The usual form, an allowed name (no colon unless a bracketed IPv6) and a port, without parsing a URL.
+  const withPort = /^([^:[\]]+|\[[0-9a-f:.]+\]):(\d{1,5})$/.exec(host);
+  if (withPort && Number(withPort[2]) <= 65_535 && allowed.has(withPort[1]!)) return true;
   const hostname = hostnameOf(`http://${host}`);
   return hostname !== undefined && allowed.has(hostname);
 }
@@ -204,7 +207,7 @@ function hostnameOf(url: string): string | undefined {
 }
 
 function digest(value: string): Buffer {
-  return createHash('sha256').update(value).digest();
+  return hash('sha256', value, 'buffer');
 }
 
 /** Compares digests so the comparison takes the same time whatever the token's length or first wrong byte. */
