@@ -1,6 +1,8 @@
 import {
   Agent,
   OpenAIChatCompletionsModel,
+  RunContext,
+  RunState,
   Runner,
   assistant,
   user,
@@ -106,9 +108,18 @@ export function createChatAgent(options: ChatAgentOptions): ChatAgent {
         ...history.map((m) => (m.role === 'user' ? user(m.content) : assistant(m.content))),
         user(message),
       ];
-      const result = await runner.run(agent, input, {
+      // The run starts from a RunState holding the turn's input. Given a plain list, the runner also tracks every
+      // input item for SDK session persistence (clones and serialised keys of the whole history on each model
+      // call); this service keeps history in its own database and uses no SDK session, and at 40 messages that
+      // bookkeeping was a third of a turn's CPU. The model receives the same input either way.
+      const state = new RunState<TurnContext, Agent<TurnContext>>(
+        new RunContext<TurnContext>({ userId, toolCalls }),
+        input,
+        agent,
+        options.maxTurns,
+      );
+      const result = await runner.run(agent, state, {
         maxTurns: options.maxTurns,
-        context: { userId, toolCalls } satisfies TurnContext,
         errorHandlers: {
           // Out of rounds is an answer for the user, not a server error.
           maxTurns: () => ({

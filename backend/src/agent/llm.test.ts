@@ -80,6 +80,12 @@ beforeEach(() => {
   requests.length = 0;
 });
 
+/** A chat message's text, whether the client sent it as a string or as text parts. */
+function textOf(content: unknown): string {
+  if (typeof content === 'string') return content;
+  return Array.isArray(content) ? content.map((part: { text?: string }) => part.text ?? '').join('') : '';
+}
+
 function makeAgent(maxTurns = 6) {
   return createChatAgent({
     mcpServerUrl: mcp.url,
@@ -135,6 +141,13 @@ describe('OpenAI-compatible model through the real agent loop and MCP server', (
         expect(Object.keys(t.function.parameters.properties)).not.toContain('user_id');
         expect(t.function.parameters.required ?? []).not.toContain('user_id');
       }
+      // The second call carries the whole conversation: the history, the question, the call and its result.
+      expect(requests[1]!.messages.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'user', 'assistant', 'tool']);
+      expect(requests[1]!.messages.slice(1, 4).map((m) => textOf(m.content))).toEqual([
+        'hello',
+        'Hi! How can I help?',
+        'please add buy bread (rye)',
+      ]);
       const fed = toolMessages(requests[1]);
       expect(fed).toHaveLength(1);
       expect(JSON.parse(String(fed[0]!.content))).toEqual({ task_id: bread!.id, status: 'created', title: 'buy bread' });
