@@ -7,11 +7,11 @@
 //   options: --rates 50,100,200  --duration 15  --turns 200
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { freePort, waitReady } from './processes.js';
 import { Agent, request as httpRequest } from 'node:http';
 import pg from 'pg';
 import { migrateDatabase, openDatabase } from '../src/db/index.js';
@@ -59,14 +59,6 @@ async function admin(sql: string): Promise<void> {
   }
 }
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as { port: number };
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
 function run(entry: string, env: Record<string, string>): ChildProcess {
   const profile = process.env.BENCH_CPU_PROF ? [`--cpu-prof`, `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   return spawn(process.execPath, [...profile, '--import', 'tsx', entry], {
@@ -74,18 +66,6 @@ function run(entry: string, env: Record<string, string>): ChildProcess {
     env: { PATH: process.env.PATH, NODE_ENV: 'production', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-}
-
-async function waitReady(url: string): Promise<void> {
-  for (let i = 0; i < 150; i++) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // starting
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${url} not ready`);
 }
 
 /** CPU time (user + system, ms) a process has used so far, from /proc; undefined where there is no /proc. */
@@ -124,8 +104,8 @@ async function main(): Promise<void> {
       }),
     );
     const base = `http://127.0.0.1:${backendPort}`;
-    await waitReady(`http://127.0.0.1:${mcpPort}/health`);
-    await waitReady(`${base}/ready`);
+    await waitReady(`http://127.0.0.1:${mcpPort}/health`, children[0]);
+    await waitReady(`${base}/ready`, children[1]);
 
     const signUp = await fetch(`${base}/api/auth/sign-up/email`, {
       method: 'POST',

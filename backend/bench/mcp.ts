@@ -13,10 +13,10 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import { freePort, waitReady } from './processes.js';
 import { createTask, user } from '@todo/backend/db';
 import { openTestDatabase } from '@todo/backend/testing';
 import { McpConnection } from '../src/agent/mcp-client.js';
@@ -129,7 +129,7 @@ async function startServer(entry: string) {
     await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
   };
   try {
-    await waitReady(`http://127.0.0.1:${port}/health`, () => child.exitCode);
+    await waitReady(`http://127.0.0.1:${port}/health`, child);
   } catch (error) {
     await stop();
     throw error;
@@ -178,21 +178,4 @@ function post(url: string, body: string): Promise<string> {
     req.on('error', reject);
     req.end(body);
   });
-}
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
-  const { port } = probe.address() as { port: number };
-  await new Promise((r) => probe.close(r));
-  return port;
-}
-
-async function waitReady(healthUrl: string, exitCode: () => number | null): Promise<void> {
-  for (let i = 0; i < 150; i++) {
-    if (exitCode() !== null) throw new Error(`the MCP server exited with code ${exitCode()}`);
-    if (await fetch(healthUrl).then((r) => r.ok, () => false)) return;
-    await sleep(200);
-  }
-  throw new Error(`${healthUrl} not ready`);
 }
