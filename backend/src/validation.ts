@@ -1,8 +1,9 @@
 import type { Context } from 'hono';
 import { z } from 'zod';
+import { MAX_ROW_ID } from './db/schema.js';
 import { ApiError, invalid } from './errors.js';
 
-export const MAX_ID = 2_147_483_647;
+export const MAX_ID = MAX_ROW_ID;
 export const LIMITS = { title: 200, description: 2000, message: 4000 } as const;
 
 // PostgreSQL text cannot hold NUL; rejecting it here keeps it a 400 instead of a driver error.

@@ -1,6 +1,6 @@
-import { and, asc, desc, eq, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, sql, type Placeholder } from 'drizzle-orm';
 import { preparedPerDatabase, type Database } from './client.js';
-import { conversation, message, type StoredToolCall } from './schema.js';
+import { conversation, isRowId, message, type StoredToolCall } from './schema.js';
 
 // User-scoped conversation queries for the chat API. Like the task queries, a conversation that belongs to
 // someone else is indistinguishable from one that does not exist.
@@ -12,49 +12,45 @@ export interface ConversationSummary extends Conversation {
   title: string;
 }
 
-const MAX_ID = 2_147_483_647;
-const isRowId = (id: number) => Number.isSafeInteger(id) && id >= 1 && id <= MAX_ID;
+const ownConversation = (id: number | Placeholder, userId: string | Placeholder) =>
+  and(eq(conversation.id, id), eq(conversation.userId, userId));
+
+/** Marks a conversation as active now; a message insert carries it, so the message and the mark are one statement. */
+const touched = (db: Database, id: number | Placeholder, userId: string | Placeholder) =>
+  db.$with('touched').as(
+    db.update(conversation).set({ updatedAt: sql`now()` }).where(ownConversation(id, userId)).returning({ id: conversation.id }),
+  );
+
+// The values the prepared statements below take.
+const param = { userId: sql.placeholder('userId'), conversationId: sql.placeholder('conversationId') };
+const ownMessages = and(eq(message.conversationId, param.conversationId), eq(message.userId, param.userId));
 
 const statements = preparedPerDatabase((db) => ({
-  get: db
-    .select()
-    .from(conversation)
-    .where(and(eq(conversation.id, sql.placeholder('id')), eq(conversation.userId, sql.placeholder('userId'))))
-    .prepare('conversation_get'),
+  get: db.select().from(conversation).where(ownConversation(sql.placeholder('id'), param.userId)).prepare('conversation_get'),
   lastMessages: db
     .select()
     .from(message)
-    .where(and(eq(message.conversationId, sql.placeholder('conversationId')), eq(message.userId, sql.placeholder('userId'))))
+    .where(ownMessages)
     .orderBy(desc(message.id))
     .limit(sql.placeholder('limit'))
     .prepare('message_last'),
   history: db
     .select({ role: message.role, content: message.content })
     .from(message)
-    .where(and(eq(message.conversationId, sql.placeholder('conversationId')), eq(message.userId, sql.placeholder('userId'))))
+    .where(ownMessages)
     .orderBy(desc(message.id))
     .limit(sql.placeholder('limit'))
     .prepare('message_history'),
-  saveTurn: (() => {
-    const touched = db.$with('touched').as(
-      db
-        .update(conversation)
-        .set({ updatedAt: sql`now()` })
-        .where(and(eq(conversation.id, sql.placeholder('conversationId')), eq(conversation.userId, sql.placeholder('userId'))))
-        .returning({ id: conversation.id }),
-    );
-    const common = { userId: sql.placeholder('userId'), conversationId: sql.placeholder('conversationId') };
-    // Rows of one VALUES list take their ids in order, so the reply always sorts after the question.
-    return db
-      .with(touched)
-      .insert(message)
-      .values([
-        { ...common, role: 'user', content: sql.placeholder('question'), createdAt: sql.placeholder('askedAt') },
-        { ...common, role: 'assistant', content: sql.placeholder('answer'), toolCalls: sql.placeholder('toolCalls') },
-      ])
-      .returning()
-      .prepare('message_save_turn');
-  })(),
+  // Rows of one VALUES list take their ids in order, so the reply always sorts after the question.
+  saveTurn: db
+    .with(touched(db, param.conversationId, param.userId))
+    .insert(message)
+    .values([
+      { ...param, role: 'user', content: sql.placeholder('question'), createdAt: sql.placeholder('askedAt') },
+      { ...param, role: 'assistant', content: sql.placeholder('answer'), toolCalls: sql.placeholder('toolCalls') },
+    ])
+    .returning()
+    .prepare('message_save_turn'),
 }));
 
 export async function createConversation(db: Database, userId: string): Promise<Conversation> {
@@ -115,15 +111,8 @@ export async function addMessage(
     createdAt?: Date;
   },
 ): Promise<Message> {
-  const touched = db.$with('touched').as(
-    db
-      .update(conversation)
-      .set({ updatedAt: sql`now()` })
-      .where(and(eq(conversation.id, input.conversationId), eq(conversation.userId, input.userId)))
-      .returning({ id: conversation.id }),
-  );
   const [row] = await db
-    .with(touched)
+    .with(touched(db, input.conversationId, input.userId))
     .insert(message)
     .values({
       userId: input.userId,

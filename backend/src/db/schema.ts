@@ -71,6 +71,14 @@ export interface StoredToolCall {
   error?: string;
 }
 
+/** The largest id an int4 column holds. */
+export const MAX_ROW_ID = 2_147_483_647;
+
+/** Ids are int4 in the database: anything else cannot name a row, and must not reach a query. */
+export function isRowId(id: number): boolean {
+  return Number.isSafeInteger(id) && id >= 1 && id <= MAX_ROW_ID;
+}
+
 // The app's own tables. Integer ids keep the original specification's contract ("task 7").
 export const task = pgTable(
   'task',

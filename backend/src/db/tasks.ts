@@ -1,19 +1,12 @@
 import { and, asc, eq, not, sql } from 'drizzle-orm';
 import { preparedPerDatabase, type Database } from './client.js';
-import { task } from './schema.js';
+import { isRowId, task } from './schema.js';
 
 // User-scoped task queries shared by the REST API and the MCP tools. Every query filters by the caller's
 // user id, so a task id that belongs to someone else behaves exactly like one that does not exist.
 
 export type Task = typeof task.$inferSelect;
 export type TaskStatus = 'all' | 'pending' | 'completed';
-
-const MAX_ID = 2_147_483_647;
-
-/** Ids are int4 in the database: anything else cannot name a row, and must not reach the query. */
-function isRowId(id: number): boolean {
-  return Number.isSafeInteger(id) && id >= 1 && id <= MAX_ID;
-}
 
 const ownTask = and(eq(task.id, sql.placeholder('id')), eq(task.userId, sql.placeholder('userId')));
 
