@@ -168,7 +168,7 @@ function webStandardAdapter(
     {
       errorHandler: (err) => {
         log.error({ err }, 'request failed');
-        return new Response(JSON.stringify({ jsonrpc: '2.0', error: { code: -32603, message: 'Internal server error' }, id: null }), {
+        return new Response(JSON.stringify(jsonRpcError(-32603, 'Internal server error')), {
           status: 500,
           headers: { 'content-type': 'application/json' },
         });
@@ -181,9 +181,6 @@ function hostAllowed(hostHeader: string | undefined, allowed: Set<string>): bool
   if (!hostHeader) return false;
   const host = hostHeader.trim().toLowerCase();
   if (allowed.has(host)) return true;
-  // The usual form, an allowed name (no colon unless a bracketed IPv6) and a port, without parsing a URL.
-  const withPort = /^([^:[\]]+|\[[0-9a-f:.]+\]):(\d{1,5})$/.exec(host);
-  if (withPort && Number(withPort[2]) <= 65_535 && allowed.has(withPort[1]!)) return true;
   const hostname = hostnameOf(`http://${host}`);
   return hostname !== undefined && allowed.has(hostname);
 }
@@ -247,6 +244,11 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
+/** A JSON-RPC error that answers no particular request (the request never reached the protocol). */
+function jsonRpcError(code: number, message: string) {
+  return { jsonrpc: '2.0', error: { code, message }, id: null };
+}
+
 function sendJsonRpcError(res: ServerResponse, status: number, code: number, message: string): void {
-  sendJson(res, status, { jsonrpc: '2.0', error: { code, message }, id: null });
+  sendJson(res, status, jsonRpcError(code, message));
 }
