@@ -7,7 +7,7 @@ import { commonOptions, isEntry, parseCommand, parseInteger, parseRegistry, runM
 import { causes, classifyText } from './lib/diagnose-rules.js';
 import { explainFailure } from './lib/diagnose.js';
 import { childEnv, EnvProblems, readDeployEnv, readToolEnv, type DeployEnv } from './lib/env.js';
-import { buildImages, components, imageRef, type Component } from './lib/images.js';
+import { buildImages, components, daemonHasImage, imageRef, type Component } from './lib/images.js';
 import {
   $k, createdByKit, formatResources, freeCapacity, gate, getJson, getJsonOrNull, kube, namespaceMark, podRequests, resolveContext, type Resources, type Target,
   type WorkloadKind,
@@ -448,9 +448,8 @@ async function missingImages(refs: string[], registry: string | undefined, docke
         const { state, status } = await registryManifest(c.ref);
         if (state === 'missing') missing.push(c.ref);
         else if (state === 'unknown') log.info(`image ${c.ref} not checked: registry ${registry} answered ${status}`);
-      } else {
-        const inspect = await $({ quiet: true, env: childEnv(dockerEnv) })`docker image inspect --format ${'{{.Id}}'} ${c.ref}`.nothrow();
-        if (inspect.exitCode !== 0) log.info(`image ${c.ref} not checked: not in the nodes' docker, so they pull it from ${parseImageRef(c.ref).host}`);
+      } else if (!(await daemonHasImage(c.ref, childEnv(dockerEnv)))) {
+        log.info(`image ${c.ref} not checked: not in the nodes' docker, so they pull it from ${parseImageRef(c.ref).host}`);
       }
     }),
   );

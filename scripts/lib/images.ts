@@ -172,9 +172,7 @@ export async function buildImages(options: BuildImagesOptions): Promise<BuiltIma
     Promise.all(
       wanted.map(async (component) => {
         const ref = await imageRef(options.root, component, options);
-        const present = options.registry
-          ? await registryHasImage(ref)
-          : (await docker`docker image inspect --format ${'{{.Id}}'} ${ref}`.nothrow()).exitCode === 0;
+        const present = options.registry ? await registryHasImage(ref) : await daemonHasImage(ref, options.dockerEnv);
         return { component, ref, present };
       }),
     ),
@@ -231,6 +229,11 @@ export async function buildImages(options: BuildImagesOptions): Promise<BuiltIma
     results.push({ component, ref, built: true, seconds });
   }
   return results;
+}
+
+/** Whether the docker daemon that `dockerEnv` points the CLI at (minikube's, or the local one) holds `ref`. */
+export async function daemonHasImage(ref: string, dockerEnv: NodeJS.ProcessEnv = process.env): Promise<boolean> {
+  return (await $({ env: dockerEnv, quiet: true })`docker image inspect --format ${'{{.Id}}'} ${ref}`.nothrow()).exitCode === 0;
 }
 
 /** Asks the registry's HTTP API whether it holds the manifest for `ref` (`host:port/name:tag`). */
