@@ -7,7 +7,7 @@ import { askKubectlAi, prepareHandoff, question, shellQuote } from './ai-handoff
 import { diagnoseState, type ClusterState } from './diagnose.js';
 
 const scenario = (name: string) =>
-  JSON.parse(readFileSync(fileURLToPath(new URL(`./fixtures/diagnose/scenarios/${name}.json`, import.meta.url)), 'utf8')) as ClusterState;
+  JSON.parse(readFileSync(fileURLToPath(new URL(`../../tests/fixtures/diagnose/scenarios/${name}.json`, import.meta.url)), 'utf8')) as ClusterState;
 
 const work = mkdtempSync(path.join(tmpdir(), 'ai-handoff-test-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { causes, classify, classifyText, type Observation } from './diagnose-rules.js';
 
-const dir = fileURLToPath(new URL('./fixtures/diagnose/', import.meta.url));
+const dir = fileURLToPath(new URL('../../tests/fixtures/diagnose/', import.meta.url));
 const fixtures = readdirSync(dir)
   .filter((f) => f.endsWith('.json'))
   .map((f) => [f.replace(/\.json$/, ''), JSON.parse(readFileSync(dir + f, 'utf8'))] as [string, Observation & { expect: string[]; expectFatal?: boolean; expectEvidence?: string }]);

@@ -15,7 +15,7 @@ interface Scenario extends ClusterState {
   expect: { causes: string[]; healthy: boolean; evidence?: string };
 }
 
-const dir = fileURLToPath(new URL('./fixtures/diagnose/scenarios/', import.meta.url));
+const dir = fileURLToPath(new URL('../../tests/fixtures/diagnose/scenarios/', import.meta.url));
 const scenarios = readdirSync(dir)
   .filter((f) => f.endsWith('.json'))
   .map((f) => [f.replace(/\.json$/, ''), JSON.parse(readFileSync(dir + f, 'utf8')) as Scenario] as const);

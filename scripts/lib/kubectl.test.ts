@@ -52,7 +52,7 @@ describe('currentPods', () => {
 describe('a StatefulSet pod stuck on an image pull (recorded on a real cluster)', () => {
   // postgres-0 ran a bad image tag (revision postgres-6445d64579); the good template was applied again (postgres-5fbd9df75d).
   const recorded = (name: string) =>
-    (JSON.parse(readFileSync(new URL(`fixtures/statefulset-stuck-pull/${name}.json`, import.meta.url), 'utf8')) as { items: Parameters<typeof stalePullPods>[1] }).items;
+    (JSON.parse(readFileSync(new URL(`../../tests/fixtures/statefulset-stuck-pull/${name}.json`, import.meta.url), 'utf8')) as { items: Parameters<typeof stalePullPods>[1] }).items;
 
   it('an older revision’s pod in ImagePullBackOff/ErrImagePull is deleted so the controller recreates it', () => {
     expect(stalePullPods('postgres', recorded('old-revision-stuck'))).toEqual([

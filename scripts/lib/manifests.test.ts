@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { deployEnvSpecs, readEnv } from './env.js';
 import { manifestValues } from './manifest-values.js';
-import { allowed, type Endpoint } from './network-policy.js';
+import { allowed, type Endpoint } from '../../tests/lib/network-policy.js';
 import { podTemplates, renderManifests, sha256, stampChecksums, type ContainerSpec, type K8sObject, type PodTemplate } from './render.js';
 import { secretKeys } from './secrets.js';
 import { schemaProblems } from './validate.js';

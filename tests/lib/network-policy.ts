@@ -1,4 +1,4 @@
-import type { K8sObject } from './render.js';
+import type { K8sObject } from '../../scripts/lib/render.js';
 
 /**
  * A small evaluator of NetworkPolicy semantics (podSelector, namespaceSelector, ipBlock, ports, policyTypes), so the
